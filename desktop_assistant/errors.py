@@ -1,0 +1,56 @@
+"""One small exception family: every user-facing failure carries a one-line message and a hint."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """A failure the user can act on: ``message`` says what happened, ``hint`` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def line(self) -> str:
+        """The message and hint as the single line shown to the user."""
+        text = self.message.rstrip(".")
+        return f"{text}. {self.hint}" if self.hint else f"{text}."
+
+    def __str__(self) -> str:
+        return self.line()
+
+
+class ConfigError(AssistantError):
+    """A setting is unknown, malformed or out of range, or the settings file cannot be read."""
+
+
+class AudioInputError(AssistantError):
+    """An audio file is missing, unreadable or not audio."""
+
+
+class NoSpeechError(AssistantError):
+    """The audio holds no speech; the turn ends before the LLM is called."""
+
+
+class ModelFileError(AssistantError):
+    """A Whisper or Kokoro model is missing, corrupt or cannot be loaded."""
+
+
+class ImageError(AssistantError):
+    """An image is missing, corrupt, of an unsupported type or too large."""
+
+
+class LLMError(AssistantError):
+    """The Ollama server is down, lacks the model, cannot see images or failed."""
+
+
+class ReplyInterrupted(LLMError):
+    """The reply stream was cut mid-way; ``partial`` holds the text that arrived."""
+
+    def __init__(self, message: str, hint: str = "", partial: str = "") -> None:
+        super().__init__(message, hint)
+        self.partial = partial
+
+
+class SecretStoreError(AssistantError):
+    """No usable keyring backend, or the keyring refused the operation."""

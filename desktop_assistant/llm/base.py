@@ -1,0 +1,50 @@
+"""The ``ChatModel`` protocol: what the turn needs from a language model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An image checked and re-encoded for the model: ``data`` is the encoded file."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+    source: str
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """One message of the conversation sent to the model."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+    images: tuple[PreparedImage, ...] = ()
+
+
+class ChatModel(Protocol):
+    """A streamed chat model. Errors are ``LLMError`` with a one-line message and a hint."""
+
+    @property
+    def model(self) -> str:
+        """The model name replies come from."""
+        ...
+
+    def check_ready(self, needs_vision: bool) -> None:
+        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
+        ...
+
+    def stream_reply(
+        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Yield the reply's text as it is generated; stop and close the stream once ``cancel`` is set.
+
+        A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
+        """
+        ...

@@ -20,12 +20,22 @@ class AssistantError(Exception):
         return self.line()
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a third-party exception's text, for the middle of a user-facing message."""
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
 class ConfigError(AssistantError):
     """A setting is unknown, malformed or out of range, or the settings file cannot be read."""
 
 
 class AudioInputError(AssistantError):
     """An audio file is missing, unreadable or not audio."""
+
+
+class AudioDeviceError(AssistantError):
+    """No usable microphone or speaker, or the device failed."""
 
 
 class NoSpeechError(AssistantError):

@@ -7,6 +7,7 @@ all go through ``Settings.from_mapping`` / ``parse_value`` so a bad value reads 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
@@ -75,8 +76,8 @@ class LlmSettings:
 class TtsSettings:
     """Text to speech with Kokoro."""
 
-    model: str = _setting("", "Kokoro .onnx file (empty: the imported one)")
-    voices: str = _setting("", "Kokoro voices file (empty: the imported one)")
+    model: str = _setting("", "Kokoro .onnx file: a path, or the name of an imported one")
+    voices: str = _setting("", "Kokoro voices file: a path, or the name of an imported one")
     voice: str = _setting("af_heart", "a voice name from the voices file")
     speed: float = _setting(1.0, "speaking rate", low=0.5, high=2.0)
     language: str = _setting("en-us", "espeak language code for pronunciation")
@@ -172,6 +173,17 @@ def parse_value(key: str, text: str) -> Any:
             raise _bad(key, text, _describe(kind, _field(area, name).metadata["rule"])) from None
     elif kind == tuple[str, ...]:
         raw = [part.strip() for part in text.split(",") if part.strip()]
+    elif kind is bool:
+        raw = {
+            "true": True,
+            "yes": True,
+            "on": True,
+            "1": True,
+            "false": False,
+            "no": False,
+            "off": False,
+            "0": False,
+        }.get(text.strip().lower(), text)
     return _check(key, kind, _field(area, name).metadata["rule"], raw)
 
 
@@ -205,9 +217,8 @@ def _check(key: str, kind: Any, rule: Rule, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise _bad(key, value, form)
     elif kind is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise _bad(key, value, form)
-        value = float(value)
     elif kind is str:
         if not isinstance(value, str):
             raise _bad(key, value, form)
@@ -220,7 +231,7 @@ def _check(key: str, kind: Any, rule: Rule, value: Any) -> Any:
         return tuple(v.strip() for v in value if v.strip())
     if (rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high):
         raise _bad(key, value, form)
-    return value
+    return float(value) if kind is float else value
 
 
 def _describe(kind: Any, rule: Rule) -> str:
@@ -248,4 +259,3 @@ def _bad(key: str, value: Any, form: str) -> ConfigError:
 
 def _to_toml(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
-

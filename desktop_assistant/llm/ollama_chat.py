@@ -1,0 +1,187 @@
+"""``ChatModel`` on an Ollama server through the official ``ollama`` client.
+
+Every failure of the server or the connection becomes an ``LLMError`` (``ReplyInterrupted``
+when a reply is cut mid-way) with one line and a hint; no httpx or ollama exception escapes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, cast
+
+import httpx
+import ollama
+
+from desktop_assistant.config.settings import LlmSettings
+from desktop_assistant.errors import LLMError, ReplyInterrupted
+from desktop_assistant.llm.base import ChatMessage
+
+DEFAULT_HOST = "http://127.0.0.1:11434"
+# A down remote host should fail in seconds, while a reply may legitimately take minutes.
+CONNECT_TIMEOUT_S = 10.0
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# What the client raises: httpx failures (the streaming path does not wrap them), the plain path's
+# ConnectionError, Ollama's error answers, and json / pydantic errors for answers it cannot read.
+_CLIENT_ERRORS = (httpx.HTTPError, ConnectionError, ollama.ResponseError, ValueError)
+
+
+def resolve_host(configured: str) -> str:
+    """The server URL: the setting, else ``OLLAMA_HOST``, else Ollama's default address."""
+    return configured.strip() or os.environ.get("OLLAMA_HOST", "").strip() or DEFAULT_HOST
+
+
+def keep_alive_value(text: str) -> str | float:
+    """Ollama reads a bare number as seconds (``-1``: forever) and text as a duration (``30m``)."""
+    text = text.strip()
+    if _NUMBER.fullmatch(text):
+        return float(text) if "." in text else int(text)
+    return text
+
+
+class OllamaChat:
+    """Streams replies from one Ollama model; ``model`` overrides ``settings.model``."""
+
+    def __init__(self, settings: LlmSettings, model: str | None = None) -> None:
+        self._settings = settings
+        self._model = (model or settings.model).strip()
+        if not self._model:
+            raise LLMError("No Ollama model is chosen", "Set llm.model or pass --model NAME.")
+        self.host = resolve_host(settings.host)
+        timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, CONNECT_TIMEOUT_S))
+        try:
+            self._client = ollama.Client(host=self.host, timeout=timeout)
+        except (ValueError, httpx.InvalidURL) as exc:
+            raise LLMError(
+                f"'{self.host}' is not a valid Ollama address",
+                "Set OLLAMA_HOST or llm.host to a URL such as http://127.0.0.1:11434.",
+            ) from exc
+
+    @property
+    def model(self) -> str:
+        """The model name replies come from."""
+        return self._model
+
+    def close(self) -> None:
+        """Close the client's pooled connections."""
+        self._client.close()  # type: ignore[no-untyped-call]
+
+    def check_ready(self, needs_vision: bool) -> None:
+        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
+        try:
+            shown = self._client.show(self._model)
+        except _CLIENT_ERRORS as exc:
+            raise self._mapped(exc, partial=None) from exc
+        # Servers older than the "capabilities" field cannot tell; let the chat itself decide.
+        if needs_vision and shown.capabilities is not None and "vision" not in shown.capabilities:
+            raise LLMError(
+                f"Model '{self._model}' cannot see images",
+                "Choose a vision model, e.g. 'ollama pull gemma3:4b' and --model gemma3:4b.",
+            )
+
+    def load(self) -> None:
+        """Ask the server to load the model now (an empty chat), so the first reply starts sooner."""
+        try:
+            self._client.chat(
+                self._model, messages=[], stream=False, keep_alive=self._keep_alive(), options=self._options()
+            )
+        except _CLIENT_ERRORS as exc:
+            raise self._mapped(exc, partial=None) from exc
+
+    def stream_reply(
+        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        """Yield the reply's text deltas; once ``cancel`` is set, stop and close the HTTP stream.
+
+        A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
+        """
+        # The client returns a generator; closing it closes the HTTP response.
+        parts = cast(
+            Generator[ollama.ChatResponse, None, None],
+            self._client.chat(
+                self._model,
+                messages=[_wire_message(m) for m in messages],
+                stream=True,
+                keep_alive=self._keep_alive(),
+                options=self._options(),
+            ),
+        )
+        received: list[str] = []
+        finished = False
+        try:
+            while cancel is None or not cancel.is_set():
+                try:
+                    part = next(parts, None)
+                except _CLIENT_ERRORS as exc:
+                    raise self._mapped(exc, partial="".join(received)) from exc
+                if part is None:
+                    if finished:
+                        return
+                    raise _cut_off("".join(received))
+                finished = finished or bool(part.done)
+                delta = part.message.content
+                if delta:
+                    received.append(delta)
+                    yield delta
+        finally:
+            # The server sees the connection end and stops generating.
+            parts.close()
+
+    def _keep_alive(self) -> str | float:
+        return keep_alive_value(self._settings.keep_alive)
+
+    def _options(self) -> dict[str, Any]:
+        return {"num_ctx": self._settings.num_ctx, "temperature": self._settings.temperature}
+
+    def _mapped(self, exc: Exception, partial: str | None) -> LLMError:
+        """The ``LLMError`` for a client failure; ``partial`` is None outside a reply stream."""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
+            return LLMError(
+                f"Cannot reach Ollama at {self.host}",
+                "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host).",
+            )
+        if isinstance(exc, ollama.ResponseError):
+            return self._response_error(exc, partial)
+        if isinstance(exc, httpx.TransportError) and partial:
+            return _cut_off(partial)
+        if isinstance(exc, httpx.TimeoutException):
+            return LLMError(
+                f"Ollama at {self.host} did not answer within {self._settings.timeout_s:g} s",
+                "It may still be loading the model: try again, or raise llm.timeout_s.",
+            )
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError) and partial is not None:
+            return _cut_off(partial)
+        # What is left: json or pydantic errors, or transport failures such as a wrong scheme.
+        return LLMError(
+            f"The server at {self.host} does not answer like Ollama ({type(exc).__name__})",
+            "Check that OLLAMA_HOST / llm.host points at an Ollama server.",
+        )
+
+    def _response_error(self, exc: ollama.ResponseError, partial: str | None) -> LLMError:
+        if exc.status_code == 404:
+            return LLMError(
+                f"Model '{self._model}' is not available on {self.host}", f"Run 'ollama pull {self._model}'."
+            )
+        if exc.status_code < 0:
+            # An error line inside a stream: the server gave up mid-reply.
+            if partial:
+                return _cut_off(partial)
+            return LLMError(f"Ollama failed: {exc.error}", "Check the Ollama server's log, then ask again.")
+        return LLMError(
+            f"Ollama answered {exc.status_code}: {exc.error}",
+            "Check the Ollama server's log, then ask again.",
+        )
+
+
+def _wire_message(message: ChatMessage) -> dict[str, Any]:
+    wire: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.images:
+        # The client base64-encodes bytes for the wire.
+        wire["images"] = [image.data for image in message.images]
+    return wire
+
+
+def _cut_off(partial: str) -> ReplyInterrupted:
+    return ReplyInterrupted("The reply was cut off", "Ollama stopped mid-reply; ask again.", partial=partial)

@@ -1,0 +1,169 @@
+"""The local model library: where imported Whisper and Kokoro files live, how settings name them, imports.
+
+Settings name a model either by a path or by the name of an imported one (``stt.model = "tiny.en"``,
+``tts.model = "kokoro-v1.0.int8.onnx"``). An import checks that the files load before copying them in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faster_whisper import WhisperModel
+
+from desktop_assistant.config.settings import SttSettings, TtsSettings
+from desktop_assistant.errors import ModelFileError, first_line
+from desktop_assistant.tts.kokoro import load_kokoro
+
+log = logging.getLogger(__name__)
+
+WHISPER_REQUIRED = ("model.bin", "config.json")
+# Voices an English-speaking default falls back to, best first.
+PREFERRED_VOICES = ("af_heart", "af_bella", "am_michael", "bf_emma")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model file or folder in the library."""
+
+    kind: str
+    name: str
+    path: Path
+    size_bytes: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class KokoroImport:
+    """What ``import_kokoro`` installed, and the voice to use with it."""
+
+    model: Path
+    voices: Path
+    voice: str
+
+
+class ModelLibrary:
+    """Imported models under ``models_dir``: ``whisper/NAME/`` folders and ``kokoro/`` files."""
+
+    def __init__(self, models_dir: Path) -> None:
+        self.whisper_root = models_dir / "whisper"
+        self.kokoro_root = models_dir / "kokoro"
+
+    def whisper_dir(self, stt: SttSettings) -> Path:
+        """The folder of the configured Whisper model, or a ModelFileError saying how to get one."""
+        path = self._resolve(stt.model, self.whisper_root)
+        if path is None or not path.is_dir():
+            raise ModelFileError(
+                f"The Whisper model '{stt.model}' is not installed",
+                "Import one with 'desktop-assistant models import-whisper DIR' "
+                "or set stt.model to a CTranslate2 model folder.",
+            )
+        missing = [name for name in WHISPER_REQUIRED if not (path / name).is_file()]
+        if missing:
+            raise ModelFileError(
+                f"The Whisper model folder {path} lacks {', '.join(missing)}",
+                "Import a complete CTranslate2 model with 'desktop-assistant models import-whisper DIR'.",
+            )
+        return path
+
+    def kokoro_files(self, tts: TtsSettings) -> tuple[Path, Path]:
+        """The configured Kokoro model and voices files, or a ModelFileError saying how to get them."""
+        model = self._resolve(tts.model, self.kokoro_root)
+        voices = self._resolve(tts.voices, self.kokoro_root)
+        if model is None or voices is None:
+            raise ModelFileError(
+                "No Kokoro voice model is set up",
+                "Import one with 'desktop-assistant models import-kokoro MODEL.onnx VOICES'.",
+            )
+        return model, voices
+
+    def entries(self, stt: SttSettings, tts: TtsSettings) -> list[ModelEntry]:
+        """Every imported model, marking the ones the settings use."""
+        out: list[ModelEntry] = []
+        if self.whisper_root.is_dir():
+            active = self._resolve(stt.model, self.whisper_root)
+            for folder in sorted(p for p in self.whisper_root.iterdir() if p.is_dir()):
+                size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+                out.append(ModelEntry("whisper", folder.name, folder, size, folder == active))
+        if self.kokoro_root.is_dir():
+            used = {self._resolve(tts.model, self.kokoro_root), self._resolve(tts.voices, self.kokoro_root)}
+            for file in sorted(p for p in self.kokoro_root.iterdir() if p.is_file()):
+                kind = "kokoro-model" if file.suffix == ".onnx" else "kokoro-voices"
+                out.append(ModelEntry(kind, file.name, file, file.stat().st_size, file in used))
+        return out
+
+    def import_whisper(self, source: Path, name: str | None = None) -> Path:
+        """Check that ``source`` loads as a CTranslate2 Whisper model, then copy it in as ``name``."""
+        if not source.is_dir():
+            raise ModelFileError(
+                f"Not a folder: {source}", "Give the folder that holds model.bin and config.json."
+            )
+        missing = [f for f in WHISPER_REQUIRED if not (source / f).is_file()]
+        if missing:
+            raise ModelFileError(
+                f"{source} is not a CTranslate2 Whisper model (no {', '.join(missing)})",
+                "Convert the model with ct2-transformers-converter, or give a faster-whisper model folder.",
+            )
+        try:
+            WhisperModel(str(source), device="cpu", compute_type="int8", local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise ModelFileError(
+                f"The Whisper model in {source} does not load ({first_line(exc)})",
+                "The files may be incomplete or corrupt: copy them again.",
+            ) from None
+        target = self.whisper_root / (name or source.name)
+        _copy_files((f, target / f.name) for f in sorted(source.iterdir()) if f.is_file())
+        log.info("Imported Whisper model %s from %s", target.name, source)
+        return target
+
+    def import_kokoro(self, model: Path, voices: Path, voice: str) -> KokoroImport:
+        """Check that the pair loads, copy it in, and pick ``voice`` or a voice the file has."""
+        kokoro = load_kokoro(model, voices)
+        available = kokoro.get_voices()
+        if voice not in available:
+            voice = next((v for v in PREFERRED_VOICES if v in available), sorted(available)[0])
+        targets = (self.kokoro_root / model.name, self.kokoro_root / voices.name)
+        _copy_files(zip((model, voices), targets, strict=True))
+        log.info("Imported Kokoro %s with %s", model.name, voices.name)
+        return KokoroImport(model=targets[0], voices=targets[1], voice=voice)
+
+    @staticmethod
+    def _resolve(value: str, root: Path) -> Path | None:
+        if not value:
+            return None
+        path = Path(value).expanduser()
+        if path.is_absolute() or path.exists():
+            return path
+        return root / value
+
+
+def sha256_of(paths: Iterable[Path]) -> str:
+    """The sha256 of the files' bytes, concatenated in order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _copy_files(pairs: Iterable[tuple[Path, Path]]) -> None:
+    """Copy each file through a ``.partial`` name so an interrupted copy never looks complete."""
+    for source, target in pairs:
+        if source.resolve() == target.resolve():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        try:
+            shutil.copyfile(source, partial)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise ModelFileError(
+                f"Cannot copy {source.name} to {target.parent} ({exc.strerror or exc})",
+                "Check the free space and permissions of the models folder.",
+            ) from None

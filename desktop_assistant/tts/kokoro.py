@@ -1,0 +1,65 @@
+"""Kokoro (kokoro-onnx) behind the ``Synthesizer`` protocol."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from kokoro_onnx import Kokoro
+
+from desktop_assistant.config.settings import TtsSettings
+from desktop_assistant.errors import ModelFileError, first_line
+
+log = logging.getLogger(__name__)
+
+KOKORO_RATE = 24_000
+
+
+def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
+    """Load the ONNX model and voices, or explain which file is wrong."""
+    for path, what in ((model_path, "Kokoro model"), (voices_path, "Kokoro voices file")):
+        if not path.is_file():
+            raise ModelFileError(
+                f"The {what} is missing: {path}",
+                "Import the files with 'desktop-assistant models import-kokoro MODEL.onnx VOICES'.",
+            )
+    try:
+        return Kokoro(str(model_path), str(voices_path))
+    except Exception as exc:  # onnxruntime and numpy raise many types for a bad file
+        raise ModelFileError(
+            f"Cannot load Kokoro from {model_path.name} and {voices_path.name} ({first_line(exc)})",
+            "The files may be corrupt: import them again with 'desktop-assistant models import-kokoro'.",
+        ) from None
+
+
+class KokoroSynthesizer:
+    """One synthesis per chunk, with the voice, speed and language from settings."""
+
+    def __init__(self, settings: TtsSettings, model_path: Path, voices_path: Path) -> None:
+        self._settings = settings
+        self._kokoro = load_kokoro(model_path, voices_path)
+        voices = self._kokoro.get_voices()
+        if settings.voice not in voices:
+            raise ModelFileError(
+                f"Voice '{settings.voice}' is not in {voices_path.name}",
+                f"Set tts.voice to one of: {', '.join(sorted(voices))}.",
+            )
+        log.info("Kokoro loaded from %s, voice %s", model_path, settings.voice)
+
+    @property
+    def sample_rate(self) -> int:
+        """Kokoro speaks at 24 kHz."""
+        return KOKORO_RATE
+
+    def synthesize(self, text: str) -> npt.NDArray[np.float32]:
+        """Speak one chunk of spoken-form text."""
+        samples, rate = self._kokoro.create(
+            text, voice=self._settings.voice, speed=self._settings.speed, lang=self._settings.language
+        )
+        if rate != KOKORO_RATE:
+            raise ModelFileError(
+                f"Kokoro returned {rate} Hz audio, not {KOKORO_RATE}", "Use a Kokoro v1.0 model."
+            )
+        return np.asarray(samples, dtype=np.float32)

@@ -1,0 +1,49 @@
+"""webrtcvad trimming: leading and trailing silence cut, padding kept, silence recognised."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from desktop_assistant.audio.files import read_audio
+from desktop_assistant.audio.vad import FRAME_LEN, speech_bounds, trim_silence
+from tests.models_home import shared_dir
+
+RATE = 16_000
+
+
+def jfk() -> np.ndarray:
+    return read_audio(shared_dir() / "data" / "speech" / "jfk.flac", RATE)
+
+
+def test_padding_is_kept_around_speech_in_silence() -> None:
+    speech = jfk()
+    start, end = speech_bounds(speech, 2, 0)  # type: ignore[misc]
+    core = speech[start:end]
+    padded = np.concatenate([np.zeros(2 * RATE, np.float32), core, np.zeros(3 * RATE, np.float32)])
+    bounds = speech_bounds(padded, 2, 300)
+    assert bounds is not None
+    lead, tail = 2 * RATE - bounds[0], bounds[1] - (2 * RATE + len(core))
+    # 300 ms of padding, give or take one 30 ms VAD frame at each edge.
+    assert abs(lead - 4800) <= FRAME_LEN
+    assert abs(tail - 4800) <= FRAME_LEN
+
+
+def test_trim_returns_the_samples_between_the_bounds() -> None:
+    audio = np.concatenate([np.zeros(RATE, np.float32), jfk(), np.zeros(RATE, np.float32)])
+    trimmed = trim_silence(audio, 2, 300)
+    bounds = speech_bounds(audio, 2, 300)
+    assert trimmed is not None and bounds is not None
+    np.testing.assert_array_equal(trimmed, audio[bounds[0] : bounds[1]])
+    assert len(trimmed) < len(audio) - RATE
+
+
+def test_digital_silence_and_faint_hiss_hold_no_speech() -> None:
+    assert trim_silence(np.zeros(3 * RATE, np.float32)) is None
+    hiss = (np.random.default_rng(1).standard_normal(3 * RATE) * 0.002).astype(np.float32)
+    assert trim_silence(hiss) is None
+
+
+def test_a_single_click_is_not_speech() -> None:
+    audio = np.zeros(2 * RATE, np.float32)
+    audio[RATE : RATE + 200] = 0.8
+    assert trim_silence(audio) is None

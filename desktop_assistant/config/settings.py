@@ -184,7 +184,11 @@ def parse_value(key: str, text: str) -> Any:
             "off": False,
             "0": False,
         }.get(text.strip().lower(), text)
-    return _check(key, kind, _field(area, name).metadata["rule"], raw)
+    try:
+        return _check(key, kind, _field(area, name).metadata["rule"], raw)
+    except ConfigError:
+        # Name the value as the user typed it ("7", not the parsed "7.0").
+        raise _bad(key, text.strip(), _describe(kind, _field(area, name).metadata["rule"])) from None
 
 
 def _field(area: str, name: str) -> dataclasses.Field[Any]:

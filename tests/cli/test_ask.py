@@ -18,6 +18,7 @@ from PIL import Image
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
+from tests.llm.test_images import png_header_only
 from tests.models_home import shared_dir, word_error_rate
 from tests.ollama_server import OllamaTestServer
 
@@ -141,6 +142,7 @@ def write_silence(path: Path) -> Path:
         ("silence", "error: No speech detected in quiet.wav"),
         ("corrupt-image", "broken.png"),
         ("missing-image", "missing.png"),
+        ("huge-image", "megapixels"),
         ("server-down", "error: Cannot reach Ollama at http://127.0.0.1:"),
         ("missing-model", "ollama pull nope:7b"),
         ("no-vision", "cannot see images"),
@@ -155,12 +157,15 @@ def test_bad_input_is_one_line_and_status_2(
     notes.write_text("not audio")
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(png_header_only(40_000, 40_000))
     args: dict[str, list[str | Path]] = {
         "missing-audio": ["--audio", tmp_path / "gone.flac"],
         "not-audio": ["--audio", notes],
         "silence": ["--audio", write_silence(tmp_path / "quiet.wav")],
         "corrupt-image": ["--text", "What is this?", "--image", broken],
         "missing-image": ["--text", "What is this?", "--image", tmp_path / "missing.png"],
+        "huge-image": ["--text", "What is this?", "--image", huge],
         "server-down": ["--text", "Hello there"],
         "missing-model": ["--text", "Hello there", "--model", "nope:7b"],
         "no-vision": [
@@ -182,7 +187,7 @@ def test_bad_input_is_one_line_and_status_2(
         args[case][-1] = tmp_path / "ok.png"
     line = one_error_line(ask(model_home, host, *args[case]))
     assert expected in line
-    if case in ("silence", "missing-audio", "not-audio", "corrupt-image", "missing-image"):
+    if case in ("silence", "missing-audio", "not-audio", "corrupt-image", "missing-image", "huge-image"):
         assert server.requests_to("/api/chat") == []
 
 

@@ -21,7 +21,8 @@ def no_threads_left_running() -> Iterator[None]:
     before = set(threading.enumerate())
     yield
     leaked = [
-        t for t in threading.enumerate()
+        t
+        for t in threading.enumerate()
         if t not in before and t.is_alive() and not t.name.startswith(_ALLOWED_THREAD_PREFIXES)
     ]
     for thread in leaked:

@@ -5,14 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_assistant.app import Context, build_runner
+import numpy as np
+import numpy.typing as npt
+
+from desktop_assistant.app import Context, build_engine, load_stages
 from desktop_assistant.audio.files import read_audio, write_wav
+from desktop_assistant.audio.output import CollectingOutput
 from desktop_assistant.audio.vad import trim_silence
-from desktop_assistant.core.turn_runner import TurnInput, TurnResult
+from desktop_assistant.core.engine import Stages
+from desktop_assistant.core.events import Event, TurnEnded
 from desktop_assistant.errors import AssistantError, AudioDeviceError, NoSpeechError, first_line
+from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.llm.images import prepare_image
 from desktop_assistant.stt.base import SAMPLE_RATE
 
@@ -41,61 +49,96 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check every input before any model loads, run the turn, report it."""
+    """Check every input before any model loads, run the turn on the engine, report it."""
     context = Context.load()
     given = _read_input(args, context)
-    runner = build_runner(context, model=args.model, with_stt=given.audio is not None)
-    result = runner.run(given)
-    if args.out is not None and result.audio.size:
-        write_wav(args.out, result.audio, result.sample_rate)
-    _report(args, result, model=args.model or context.settings.llm.model)
-    if result.error is not None:
-        raise result.error
+    stages = load_stages(context, model=args.model, with_stt=given.audio is not None)
+    output = CollectingOutput(stages.synthesizer.sample_rate)
+    ended = _run_turn(context, stages, output, given)
+    audio = output.audio(ended.turn_id)
+    if args.out is not None and audio.size:
+        write_wav(args.out, audio, stages.synthesizer.sample_rate)
+    _report(args, ended, wrote=args.out is not None and audio.size > 0, model=stages.chat.model)
+    if ended.error is not None:
+        raise AssistantError(ended.error)
     if args.play:
-        _play(result, context.settings.audio.output_device)
+        _play(audio, stages.synthesizer.sample_rate, context.settings.audio.output_device)
     return 0
 
 
-def _read_input(args: argparse.Namespace, context: Context) -> TurnInput:
+@dataclass(frozen=True)
+class _Given:
+    """The question: a trimmed recording or typed text, and its images."""
+
+    audio: npt.NDArray[np.float32] | None
+    text: str
+    images: tuple[PreparedImage, ...]
+
+
+def _run_turn(context: Context, stages: Stages, output: CollectingOutput, given: _Given) -> TurnEnded:
+    """Run one turn on a fresh engine and wait for its end; Ctrl+C cancels it cleanly."""
+    ended: list[TurnEnded] = []
+    done = threading.Event()
+
+    def sink(event: Event) -> None:
+        if isinstance(event, TurnEnded):
+            ended.append(event)
+            done.set()
+
+    engine = build_engine(context, stages, output, sink)
+    engine.start()
+    try:
+        if given.audio is not None:
+            engine.ask_audio(given.audio, given.images)
+        else:
+            engine.ask_text(given.text, given.images)
+        while not done.wait(0.5):
+            continue
+    finally:
+        engine.close()
+    return ended[0]
+
+
+def _read_input(args: argparse.Namespace, context: Context) -> _Given:
     images = tuple(prepare_image(path, context.settings.llm.max_image_side) for path in args.image)
     if args.text is not None:
         if not args.text.strip():
             raise AssistantError("The question is empty", "Type something after --text.")
-        return TurnInput(text=args.text.strip(), images=images)
+        return _Given(None, args.text.strip(), images)
     vad = context.settings.audio
     audio = trim_silence(read_audio(args.audio, SAMPLE_RATE), vad.vad_aggressiveness, vad.speech_padding_ms)
     if audio is None:
         raise NoSpeechError(
             f"No speech detected in {args.audio.name}", "Record the question again, closer to the mic."
         )
-    return TurnInput(audio=audio, images=images)
+    return _Given(audio, "", images)
 
 
-def _report(args: argparse.Namespace, result: TurnResult, model: str) -> None:
+def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str) -> None:
     if args.json:
         out: dict[str, Any] = {
-            "transcript": result.transcript,
-            "reply": result.reply,
-            "spoken": result.spoken,
-            "audio_out": str(args.out.resolve()) if args.out is not None and result.audio.size else None,
+            "transcript": ended.transcript,
+            "reply": ended.reply,
+            "spoken": ended.spoken,
+            "audio_out": str(args.out.resolve()) if wrote else None,
             "model": model,
-            "incomplete": result.incomplete,
-            "error": result.error.line() if result.error is not None else None,
-            "timings_ms": result.timings_ms,
+            "incomplete": ended.incomplete,
+            "error": ended.error,
+            "timings_ms": ended.timings_ms,
         }
         print(json.dumps(out, ensure_ascii=False))
         return
     if args.audio is not None:
-        print(f"You said: {result.transcript}")
-    if result.reply:
-        print(result.reply + (" [incomplete]" if result.incomplete else ""))
-    if args.out is not None and result.audio.size:
+        print(f"You said: {ended.transcript}")
+    if ended.reply:
+        print(ended.reply + (" [incomplete]" if ended.incomplete else ""))
+    if wrote:
         print(f"Reply audio: {args.out}")
     sys.stdout.flush()
 
 
-def _play(result: TurnResult, device: str) -> None:
-    """Play the whole reply and wait for it; the live app streams through the persistent player instead."""
+def _play(audio: npt.NDArray[np.float32], rate: int, device: str) -> None:
+    """Play the whole reply and wait for it."""
     try:
         import sounddevice  # PortAudio is loaded only when a sound device is really wanted
     except OSError as exc:
@@ -103,7 +146,7 @@ def _play(result: TurnResult, device: str) -> None:
             f"PortAudio is not available ({first_line(exc)})", "Install libportaudio2."
         ) from None
     try:
-        sounddevice.play(result.audio, result.sample_rate, device=device or None, blocking=True)
+        sounddevice.play(audio, rate, device=device or None, blocking=True)
     except (sounddevice.PortAudioError, ValueError) as exc:
         raise AudioDeviceError(
             f"Cannot play the reply ({first_line(exc)})",

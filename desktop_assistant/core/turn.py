@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Turn:
-    """Stage marks are ``time.perf_counter()`` readings; the first mark of a name wins."""
+    """Stage marks are ``time.perf_counter()`` readings; the first mark of a name wins.
+
+    ``cancel`` is set when the turn is interrupted; ``released`` when the push-to-talk key goes up.
+    """
 
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     cancel: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.perf_counter)
     marks: dict[str, float] = field(default_factory=dict)
 

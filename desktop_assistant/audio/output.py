@@ -1,0 +1,86 @@
+"""Where synthesized speech goes: the ``AudioOutput`` protocol, and an output that collects it.
+
+The live app and ``ask --play`` use ``playback.Player`` (a persistent device stream); ``ask --out`` uses
+``CollectingOutput``, which "plays" instantly into memory so the turn runs at full speed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class PlaybackReport:
+    """What ``clear()`` cut: seconds of the current item already played, and whether any was cut."""
+
+    played_s: float
+    interrupted: bool
+
+
+class AudioOutput(Protocol):
+    """A speaker-like sink for mono float32 chunks at ``source_rate``, tagged with their turn id."""
+
+    def enqueue(self, samples: npt.NDArray[np.float32], tag: str) -> None:
+        """Queue samples to play after everything already queued."""
+        ...
+
+    def clear(self) -> PlaybackReport:
+        """Silence at once and drop everything queued."""
+        ...
+
+    def first_sound_at(self, tag: str) -> float | None:
+        """``time.perf_counter()`` when the first non-silent sample of ``tag`` reached the device."""
+        ...
+
+    def played_s(self, tag: str) -> float:
+        """Seconds of ``tag`` played so far."""
+        ...
+
+    def wait_drained(self, tag: str, timeout: float) -> bool:
+        """Wait until all of ``tag`` was played; False on timeout."""
+        ...
+
+
+class CollectingOutput:
+    """An output that plays instantly into memory: ``audio(tag)`` is what a speaker would have played."""
+
+    def __init__(self, rate: int = 24_000) -> None:
+        self._rate = rate
+        self._lock = threading.Lock()
+        self._pieces: dict[str, list[npt.NDArray[np.float32]]] = {}
+        self._first: dict[str, float] = {}
+
+    def enqueue(self, samples: npt.NDArray[np.float32], tag: str) -> None:
+        """Keep the samples; the first audible one counts as heard now."""
+        with self._lock:
+            self._pieces.setdefault(tag, []).append(samples)
+            if tag not in self._first and np.any(np.abs(samples) > 1e-4):
+                self._first[tag] = time.perf_counter()
+
+    def clear(self) -> PlaybackReport:
+        """Nothing is ever left queued, so nothing is cut."""
+        return PlaybackReport(played_s=0.0, interrupted=False)
+
+    def first_sound_at(self, tag: str) -> float | None:
+        """When the first audible sample of ``tag`` arrived."""
+        return self._first.get(tag)
+
+    def played_s(self, tag: str) -> float:
+        """Everything enqueued counts as played."""
+        return sum(len(p) for p in self._pieces.get(tag, [])) / self._rate
+
+    def wait_drained(self, tag: str, timeout: float) -> bool:
+        """Always drained."""
+        return True
+
+    def audio(self, tag: str) -> npt.NDArray[np.float32]:
+        """All samples enqueued under ``tag``, joined."""
+        with self._lock:
+            pieces = list(self._pieces.get(tag, []))
+        return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)

@@ -1,0 +1,74 @@
+"""What the engine tells the world (events, in the past tense) and the states it moves through.
+
+Events are frozen dataclasses stamped with the turn id; the engine hands them to an ``EventSink``,
+a plain callable that knows nothing of Qt (the UI's bridge is one such sink).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class State(Enum):
+    """Where the engine is in a turn."""
+
+    IDLE = "idle"
+    RECORDING = "recording"
+    TRANSCRIBING = "transcribing"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """The engine moved to ``state``."""
+
+    turn_id: str
+    state: State
+
+
+@dataclass(frozen=True)
+class TranscriptReady:
+    """What the user said (or typed), final for this turn."""
+
+    turn_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplyDelta:
+    """A piece of the model's reply as it streams in."""
+
+    turn_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ChunkSynthesized:
+    """A chunk of spoken text was synthesized and queued for the speaker."""
+
+    turn_id: str
+    index: int
+    text: str
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line)."""
+
+    turn_id: str
+    transcript: str
+    reply: str
+    spoken: str
+    heard: str
+    interrupted: bool
+    incomplete: bool
+    error: str | None
+    timings_ms: dict[str, float | None]
+
+
+Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | TurnEnded
+EventSink = Callable[[Event], None]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.ollama_server import OllamaTestServer
+from benchmarks.ollama_api import OllamaTestServer
 
 pytest_plugins = ("tests.model_fixtures",)
 

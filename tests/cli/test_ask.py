@@ -20,7 +20,7 @@ from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.llm.test_images import png_header_only
 from tests.models_home import shared_dir, word_error_rate
-from tests.ollama_server import OllamaTestServer
+from benchmarks.ollama_api import OllamaTestServer
 
 pytestmark = [pytest.mark.cli, pytest.mark.model, pytest.mark.ollama]
 

@@ -16,7 +16,7 @@ from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.llm.images import prepare_image_bytes
 from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value
-from tests.ollama_server import OllamaTestServer, split_tokens
+from benchmarks.ollama_api import OllamaTestServer, split_tokens
 
 pytestmark = pytest.mark.ollama
 

@@ -6,13 +6,12 @@ import signal
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import httpx
 import ollama
 import pytest
 
-from tests.ollama_server import OllamaTestServer, split_tokens
+from benchmarks.ollama_api import OllamaTestServer, split_tokens
 
 pytestmark = pytest.mark.ollama
 
@@ -224,8 +223,7 @@ def test_stop_ends_a_stream_in_progress_and_idle_connections() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a hard kill on Windows")
 def test_script_mode_serves_until_terminated() -> None:
-    script = Path(__file__).with_name("ollama_server.py")
-    command = [sys.executable, str(script), "--port", "0", "--reply", "Hi there."]
+    command = [sys.executable, "-m", "benchmarks.ollama_api", "--port", "0", "--reply", "Hi there."]
     command += ["--model", "tiny:1b", "--model", "seer:2b:vision"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:

@@ -4,7 +4,7 @@ Standard library only. Tests drive it through the real ``ollama`` client and set
 (models, reply, pacing, faults) as attributes; every request is recorded. As a script it stands in
 for ``ollama serve``::
 
-    python tests/ollama_server.py --port 11434 --reply "Sure. ..." --model gemma3:4b:vision
+    python -m benchmarks.ollama_api --port 11434 --reply "Sure. ..." --model gemma3:4b:vision
 """
 
 from __future__ import annotations

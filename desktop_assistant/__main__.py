@@ -7,7 +7,7 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from desktop_assistant.cli import ask, config_cmd, models_cmd, secret_cmd
+from desktop_assistant.cli import ask, bench_cmd, config_cmd, models_cmd, secret_cmd
 from desktop_assistant.config.logfile import configure_logging
 from desktop_assistant.config.store import AppPaths
 from desktop_assistant.errors import AssistantError
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="the tray app (the default)").set_defaults(func=_run_app)
-    for module in (ask, models_cmd, config_cmd, secret_cmd):
+    for module in (ask, models_cmd, config_cmd, secret_cmd, bench_cmd):
         module.register(commands)
     return parser
 

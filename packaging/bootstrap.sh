@@ -22,3 +22,6 @@ make_venv() {
 }
 
 SYSTEM_PACKAGES=(python3-venv libportaudio2 libsndfile1 libasound2-plugins)
+# Only for the tests: the audio tests run PortAudio against a private PulseAudio null sink
+# (pulseaudio for the daemon and its null-sink module, pulseaudio-utils for pactl and parec).
+TEST_SYSTEM_PACKAGES=(pulseaudio pulseaudio-utils)

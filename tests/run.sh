@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source packaging/bootstrap.sh
 
-install_system_packages "${SYSTEM_PACKAGES[@]}"
+install_system_packages "${SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
 make_venv dev
 
 .venv/bin/ruff check desktop_assistant benchmarks tests

@@ -84,3 +84,32 @@ class CollectingOutput:
         with self._lock:
             pieces = list(self._pieces.get(tag, []))
         return np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+
+
+class RecordingOutput:
+    """Plays through ``speaker`` and keeps a copy of everything enqueued, for ``ask --play --out``."""
+
+    def __init__(self, speaker: AudioOutput, copy: CollectingOutput) -> None:
+        self._speaker = speaker
+        self.copy = copy
+
+    def enqueue(self, samples: npt.NDArray[np.float32], tag: str) -> None:
+        """Play the samples and keep them."""
+        self._speaker.enqueue(samples, tag)
+        self.copy.enqueue(samples, tag)
+
+    def clear(self) -> PlaybackReport:
+        """Silence the speaker."""
+        return self._speaker.clear()
+
+    def first_sound_at(self, tag: str) -> float | None:
+        """When the speaker first sounded ``tag``."""
+        return self._speaker.first_sound_at(tag)
+
+    def played_s(self, tag: str) -> float:
+        """Seconds of ``tag`` the speaker played."""
+        return self._speaker.played_s(tag)
+
+    def wait_drained(self, tag: str, timeout: float) -> bool:
+        """Wait for the speaker to finish ``tag``."""
+        return self._speaker.wait_drained(tag, timeout)

@@ -15,14 +15,18 @@ import numpy.typing as npt
 
 from desktop_assistant.app import Context, build_engine, load_stages
 from desktop_assistant.audio.files import read_audio, write_wav
-from desktop_assistant.audio.output import CollectingOutput
+from desktop_assistant.audio.output import AudioOutput, CollectingOutput, RecordingOutput
+from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.vad import trim_silence
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import Event, TurnEnded
-from desktop_assistant.errors import AssistantError, AudioDeviceError, NoSpeechError, first_line
+from desktop_assistant.errors import AssistantError, NoSpeechError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.llm.images import prepare_image
 from desktop_assistant.stt.base import SAMPLE_RATE
+
+# A new PulseAudio stream takes about 2 s to run steadily; the reply waits for it rather than stutter.
+SPEAKER_START_S = 5.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--out", type=Path, metavar="REPLY.wav", help="write the spoken reply as a 24 kHz WAV"
     )
-    parser.add_argument("--play", action="store_true", help="play the spoken reply on the speaker")
+    parser.add_argument("--play", action="store_true", help="speak the reply as it is generated")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(func=run)
 
@@ -53,16 +57,24 @@ def run(args: argparse.Namespace) -> int:
     context = Context.load()
     given = _read_input(args, context)
     stages = load_stages(context, model=args.model, with_stt=given.audio is not None)
-    output = CollectingOutput(stages.synthesizer.sample_rate)
-    ended = _run_turn(context, stages, output, given)
-    audio = output.audio(ended.turn_id)
+    rate = stages.synthesizer.sample_rate
+    collected = CollectingOutput(rate)
+    speaker = Player(context.settings.audio.output_device, rate) if args.play else None
+    if speaker is not None:
+        speaker.start()
+        speaker.wait_live(SPEAKER_START_S)
+    try:
+        output: AudioOutput = collected if speaker is None else RecordingOutput(speaker, collected)
+        ended = _run_turn(context, stages, output, given)
+    finally:
+        if speaker is not None:
+            speaker.close()
+    audio = collected.audio(ended.turn_id)
     if args.out is not None and audio.size:
-        write_wav(args.out, audio, stages.synthesizer.sample_rate)
+        write_wav(args.out, audio, rate)
     _report(args, ended, wrote=args.out is not None and audio.size > 0, model=stages.chat.model)
     if ended.error is not None:
         raise AssistantError(ended.error)
-    if args.play:
-        _play(audio, stages.synthesizer.sample_rate, context.settings.audio.output_device)
     return 0
 
 
@@ -75,7 +87,7 @@ class _Given:
     images: tuple[PreparedImage, ...]
 
 
-def _run_turn(context: Context, stages: Stages, output: CollectingOutput, given: _Given) -> TurnEnded:
+def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Given) -> TurnEnded:
     """Run one turn on a fresh engine and wait for its end; Ctrl+C cancels it cleanly."""
     ended: list[TurnEnded] = []
     done = threading.Event()
@@ -135,20 +147,3 @@ def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str)
     if wrote:
         print(f"Reply audio: {args.out}")
     sys.stdout.flush()
-
-
-def _play(audio: npt.NDArray[np.float32], rate: int, device: str) -> None:
-    """Play the whole reply and wait for it."""
-    try:
-        import sounddevice  # PortAudio is loaded only when a sound device is really wanted
-    except OSError as exc:
-        raise AudioDeviceError(
-            f"PortAudio is not available ({first_line(exc)})", "Install libportaudio2."
-        ) from None
-    try:
-        sounddevice.play(audio, rate, device=device or None, blocking=True)
-    except (sounddevice.PortAudioError, ValueError) as exc:
-        raise AudioDeviceError(
-            f"Cannot play the reply ({first_line(exc)})",
-            "Check the speaker, set audio.output_device, or use --out to write a WAV instead.",
-        ) from None

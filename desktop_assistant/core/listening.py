@@ -71,7 +71,7 @@ class EagerListener:
             return self._final(turn, audio, vad)
         if self._microphone is None:
             raise AssistantError("No microphone is set up", "Ask from a file or text instead.")
-        covered, text = self._eager_passes(turn, self._microphone)
+        covered, text = self._eager_passes(turn, self._microphone, vad)
         audio = self._microphone.end()
         turn.mark("audio_complete")
         if turn.cancel.is_set():
@@ -83,12 +83,16 @@ class EagerListener:
             return text
         return self._final(turn, audio, vad)
 
-    def _eager_passes(self, turn: Turn, microphone: Microphone) -> tuple[int, str]:
-        covered, text = 0, ""
+    def _eager_passes(self, turn: Turn, microphone: Microphone, vad: VadConfig) -> tuple[int, str]:
+        covered, checked, text = 0, 0, ""
         while not turn.released.is_set():
             audio = microphone.snapshot()
-            if len(audio) - covered < self._min_new:
+            if len(audio) - checked < self._min_new:
                 turn.released.wait(IDLE_WAIT_S)
+                continue
+            checked = len(audio)
+            # Silence since the last pass changes nothing: no pass, so none is in flight at release.
+            if covered and not self._speech_after(audio, covered, vad):
                 continue
             text = self._transcribe(audio)
             covered = len(audio)

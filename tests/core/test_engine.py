@@ -312,6 +312,26 @@ def test_release_after_silence_uses_the_eager_pass_at_once(recorder: Recorder, s
     assert ended.timings_ms["at_press"] is not None and ended.timings_ms["at_press"] < 0
 
 
+def test_trailing_silence_starts_no_pass_so_none_is_in_flight_at_release(
+    recorder: Recorder, speech: np.ndarray
+) -> None:
+    mic = FakeMic(preroll=np.zeros(4_000, np.float32))
+    ears = FakeEars({0: "", 30_000: "ask not what your country can do"})
+    engine = make_engine(recorder, FakeChat(["Noted."]), ears=ears, mic=mic)
+    try:
+        engine.press()
+        mic.speak(np.concatenate([speech, np.zeros(24_000, np.float32)]))
+        # The clip ends mid-word, so one pass also takes in the silence after it; then silence only.
+        ears.wait_until_heard(60_000)
+        mic.speak(np.zeros(24_000, np.float32))
+        engine.release()
+        (ended,) = recorder.wait_for(TurnEnded)
+    finally:
+        engine.close()
+    assert isinstance(ended, TurnEnded) and ended.transcript == "ask not what your country can do"
+    assert max(ears.calls) == 60_000
+
+
 def test_speech_after_the_last_pass_gets_a_final_pass(recorder: Recorder, speech: np.ndarray) -> None:
     mic = FakeMic(preroll=np.zeros(4_000, np.float32))
     ears = FakeEars({0: "", 30_000: "ask not", 60_000: "ask not what your country can do for you"})

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
+from benchmarks.ollama_api import OllamaTestServer, split_tokens
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.llm.images import prepare_image_bytes
 from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value
-from benchmarks.ollama_api import OllamaTestServer, split_tokens
 
 pytestmark = pytest.mark.ollama
 

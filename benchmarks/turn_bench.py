@@ -1,0 +1,222 @@
+"""``desktop-assistant bench``: time to first audio (TTFA) of the engine against a naive cascade.
+
+Both arms run in one process on the same inputs: the real Whisper and Kokoro models, a loopback
+Ollama-API server whose first token comes after 300 ms and then 30 tokens/s, and a 3 s and a 10 s
+question. The naive arm transcribes, waits for the whole reply, synthesizes all of it and plays it.
+The engine arm "speaks" the clip into a microphone in real time while the key is held, releases,
+and the clock runs from the release to the first non-silent sample handed to the speaker.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import resource
+import statistics
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.ollama_api import OllamaTestServer
+from desktop_assistant.app import Context, build_engine, load_stages
+from desktop_assistant.assets import resource_path
+from desktop_assistant.audio.capture import ClipSource, Microphone
+from desktop_assistant.audio.files import read_audio
+from desktop_assistant.audio.playback import Player
+from desktop_assistant.core.conversation import Conversation
+from desktop_assistant.core.engine import Stages
+from desktop_assistant.core.events import Event, TurnEnded
+from desktop_assistant.errors import AssistantError, AudioDeviceError
+from desktop_assistant.llm.ollama_chat import OllamaChat
+from desktop_assistant.text.spoken import to_spoken
+
+REPLY = (
+    "The speaker is John F. Kennedy, at his inauguration in January 1961. "
+    "He asks Americans to think about what they can give to their country. "
+    "It is one of the most quoted lines of any American president."
+)
+FIRST_TOKEN_DELAY_S = 0.3
+TOKENS_PER_S = 30.0
+MODEL = "bench:vision"
+CLIPS_S = (3.0, 10.0)
+# Barge-in is measured this long after the first audio, while the reply is still playing.
+BARGE_IN_AFTER_S = 0.4
+TURN_TIMEOUT_S = 120.0
+# A new PulseAudio stream takes about 2 s to run steadily; timing starts after that.
+STREAM_START_S = 10.0
+
+
+@dataclass(frozen=True)
+class Arm:
+    """The TTFA (ms) of each turn of one arm, in order; the engine arm also has overhead and barge-in."""
+
+    ttfa_ms: list[float]
+    overhead_ms: list[float]
+    bargein_ms: list[float]
+
+
+def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
+    """Run both arms and return the figures (the ``--json`` object)."""
+    turns = 2 if quick else 5
+    clips = _clips(speech)
+    context = Context.load()
+    with OllamaTestServer(
+        reply=REPLY,
+        models={MODEL: True},
+        first_token_delay_s=FIRST_TOKEN_DELAY_S,
+        tokens_per_s=TOKENS_PER_S,
+    ) as server:
+        loaded = load_stages(context)
+        stages = Stages(
+            loaded.transcriber,
+            OllamaChat(replace(context.settings.llm, host=server.url), MODEL),
+            loaded.synthesizer,
+        )
+        player, device = _player(stages.synthesizer.sample_rate)
+        try:
+            engine = _engine_arm(context, stages, player, clips, turns)
+            naive = _naive_arm(stages, player, clips, turns)
+        finally:
+            player.close()
+    warm = engine.ttfa_ms[1:] or engine.ttfa_ms
+    return {
+        "ttfa_ms_p50": _pct(engine.ttfa_ms, 50),
+        "ttfa_ms_p90": _pct(engine.ttfa_ms, 90),
+        "naive_ttfa_ms_p50": _pct(naive.ttfa_ms, 50),
+        "ratio": round(_pct(engine.ttfa_ms, 50) / _pct(naive.ttfa_ms, 50), 3),
+        "overhead_ms_p90": _pct(engine.overhead_ms, 90),
+        "bargein_ms_p90": _pct(engine.bargein_ms, 90),
+        "cold_warm_ratio": round(engine.ttfa_ms[0] / statistics.median(warm), 3),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {device}",
+        "turns": len(engine.ttfa_ms),
+        "clips_s": [round(len(c) / 16_000, 1) for c in clips],
+    }
+
+
+def _engine_arm(
+    context: Context, stages: Stages, player: Player, clips: list[npt.NDArray[np.float32]], turns: int
+) -> Arm:
+    arm = Arm([], [], [])
+    for turn in range(turns):
+        for index, clip in enumerate(clips):
+            timings, bargein_ms = _engine_turn(context, stages, player, clip, warm_up=turn == index == 0)
+            arm.ttfa_ms.append(float(timings["first_audio"] or 0.0))
+            arm.overhead_ms.append(_overhead(timings))
+            arm.bargein_ms.append(bargein_ms)
+    return arm
+
+
+def _engine_turn(
+    context: Context, stages: Stages, player: Player, clip: npt.NDArray[np.float32], warm_up: bool
+) -> tuple[dict[str, float | None], float]:
+    """One held-key turn: the clip is spoken into the microphone in real time, then the key goes up; a
+    moment into the reply the key goes down again (barge-in). Returns the timings and barge-in ms."""
+    source = ClipSource(np.concatenate([clip, np.zeros(8_000, np.float32)]))
+    microphone = Microphone(source=source)
+    finished: list[TurnEnded] = []
+    ended = threading.Event()
+
+    def sink(event: Event) -> None:
+        if isinstance(event, TurnEnded):
+            finished.append(event)
+            ended.set()
+
+    engine = build_engine(context, stages, player, sink, microphone)
+    if warm_up:
+        engine.warm_up()
+    engine.start()
+    microphone.start()
+    try:
+        turn = engine.press()
+        assert turn is not None
+        source.clip_done.wait(TURN_TIMEOUT_S)
+        engine.release()
+        _wait(lambda: player.first_sound_at(turn.id))
+        time.sleep(BARGE_IN_AFTER_S)  # let the reply play a little before the barge-in
+        pressed = time.perf_counter()
+        engine.cancel()
+        silent = _wait(lambda: player.silent_since(pressed))
+        ended.wait(TURN_TIMEOUT_S)
+    finally:
+        engine.close()
+        microphone.close()
+    if not finished or finished[0].timings_ms["first_audio"] is None:
+        raise AssistantError("A benchmark turn gave no audio", "See the log file.")
+    return finished[0].timings_ms, round((silent - pressed) * 1000, 1)
+
+
+def _naive_arm(stages: Stages, player: Player, clips: list[npt.NDArray[np.float32]], turns: int) -> Arm:
+    conversation = Conversation.with_persona("")
+    assert stages.transcriber is not None
+    arm = Arm([], [], [])
+    for turn in range(turns):
+        for index, clip in enumerate(clips):
+            released = time.perf_counter()
+            text = stages.transcriber.transcribe(clip).text
+            reply = "".join(stages.chat.stream_reply(conversation.request(text)))
+            audio = stages.synthesizer.synthesize(to_spoken(reply))
+            tag = f"naive-{turn}-{index}"
+            player.enqueue(audio, tag)
+            first = _wait(lambda t=tag: player.first_sound_at(t))
+            player.clear()
+            arm.ttfa_ms.append(round((first - released) * 1000, 1))
+    return arm
+
+
+def _overhead(timings: dict[str, float | None]) -> float:
+    """TTFA minus the critical-path stage times: the final transcription (zero when an eager pass was
+    used), the model up to the first chunk's text, and the first chunk's synthesis."""
+    stt = timings["stt"] or 0.0
+    to_first_chunk = (timings["at_first_chunk_text"] or 0.0) - (timings["at_stt_done"] or 0.0)
+    tts = timings["tts_first_chunk"] or 0.0
+    return round(float(timings["first_audio"] or 0.0) - stt - to_first_chunk - tts, 1)
+
+
+def _wait(probe: Any) -> Any:
+    """Wait for ``probe()`` to return a value. Polled every 5 ms: the harness watches the speaker from
+    outside, as a listener would, rather than adding hooks to the app for it."""
+    deadline = time.perf_counter() + TURN_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        value = probe()
+        if value is not None:
+            return value
+        time.sleep(0.005)
+    raise AssistantError("The benchmark timed out waiting for audio", "See the log file.")
+
+
+def _player(rate: int) -> tuple[Player, str]:
+    """The default speaker if PortAudio has one, else a sink that consumes at the real-time rate."""
+    player = Player(source_rate=rate)
+    try:
+        player.start()
+        device = "PortAudio default output"
+    except AudioDeviceError:
+        player = Player(source_rate=rate, realtime_sink=True)
+        player.start()
+        device = "real-time sink (no audio device)"
+    player.wait_live(STREAM_START_S)
+    return player, device
+
+
+def _clips(speech: Path | None) -> list[npt.NDArray[np.float32]]:
+    path = speech or _default_speech()
+    audio = read_audio(path, 16_000)
+    return [audio[: int(seconds * 16_000)] for seconds in CLIPS_S if len(audio) >= seconds * 16_000 * 0.9]
+
+
+def _default_speech() -> Path:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech" / "jfk.flac"
+    return shared if shared.is_file() else resource_path("sample-question.ogg")
+
+
+def _pct(values: list[float], pct: int) -> float:
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return round(ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)], 1)

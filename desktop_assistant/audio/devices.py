@@ -1,0 +1,45 @@
+"""Finding sound devices through PortAudio (``sounddevice``), which is loaded only when needed."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from desktop_assistant.errors import AudioDeviceError, first_line
+
+
+def portaudio() -> Any:
+    """The ``sounddevice`` module, loaded on first use so that importing this package needs no PortAudio."""
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise AudioDeviceError(
+            f"PortAudio cannot be loaded ({first_line(exc)})",
+            "Install PortAudio (Debian/Ubuntu: apt install libportaudio2).",
+        ) from None
+    return sounddevice
+
+
+def find_device(name: str, kind: Literal["input", "output"]) -> int:
+    """PortAudio's index of the device whose name contains ``name`` (case-insensitive); empty: the default."""
+    sd = portaudio()
+    what = "microphone" if kind == "input" else "speaker"
+    try:
+        devices = [d for d in sd.query_devices() if d[f"max_{kind}_channels"] > 0]
+        default = int(sd.query_devices(kind=kind)["index"]) if devices and not name else -1
+    except sd.PortAudioError:
+        devices = []
+    if not devices:
+        raise AudioDeviceError(
+            f"No {what} found",
+            f"Connect a {what}, or check that the sound server (PulseAudio or PipeWire) is running.",
+        )
+    if not name:
+        return default
+    wanted = name.casefold()
+    exact = [d for d in devices if d["name"].casefold() == wanted]
+    matches = exact or [d for d in devices if wanted in d["name"].casefold()]
+    if not matches:
+        names = ", ".join(d["name"] for d in devices[:6]) or "none"
+        setting = "audio.input_device" if kind == "input" else "audio.output_device"
+        raise AudioDeviceError(f"No {what} named '{name}'", f"Set {setting} to one of: {names}.")
+    return int(matches[0]["index"])

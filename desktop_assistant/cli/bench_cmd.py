@@ -1,0 +1,31 @@
+"""``desktop-assistant bench``: the turn benchmark (code in ``benchmarks/``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``bench`` command."""
+    parser = subparsers.add_parser("bench", help="time to first audio: the engine against a naive cascade")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--quick", action="store_true", help="two turns per clip instead of five")
+    parser.add_argument(
+        "--speech", type=Path, metavar="FILE", help="the recording to cut the 3 s and 10 s questions from"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark and print its figures."""
+    from benchmarks.turn_bench import run as run_bench  # loads the models: only when asked to
+
+    figures = run_bench(quick=args.quick, speech=args.speech)
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    for key, value in figures.items():
+        print(f"{key:<20} {value}")
+    return 0

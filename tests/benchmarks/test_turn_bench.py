@@ -1,0 +1,52 @@
+"""``desktop-assistant bench --quick --json``: its shape and sanity, never a speed threshold."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.models_home import shared_dir
+
+pytestmark = [pytest.mark.model, pytest.mark.cli]
+
+KEYS = {
+    "ttfa_ms_p50",
+    "ttfa_ms_p90",
+    "naive_ttfa_ms_p50",
+    "ratio",
+    "overhead_ms_p90",
+    "bargein_ms_p90",
+    "cold_warm_ratio",
+    "rss_mb",
+    "machine",
+}
+
+
+def test_quick_bench_reports_sane_figures(model_home: Path) -> None:
+    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(model_home)}
+    env.pop("PULSE_SERVER", None)
+    speech = shared_dir() / "data" / "speech" / "jfk.flac"
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop_assistant", "bench", "--quick", "--json", "--speech", str(speech)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = json.loads(proc.stdout)
+    assert set(figures) >= KEYS
+    assert figures["clips_s"] == [3.0, 10.0] and figures["turns"] == 4
+    assert 0 < figures["ttfa_ms_p50"] <= figures["ttfa_ms_p90"]
+    assert figures["ttfa_ms_p50"] < figures["naive_ttfa_ms_p50"]  # the engine is not slower than the cascade
+    assert figures["ratio"] == pytest.approx(figures["ttfa_ms_p50"] / figures["naive_ttfa_ms_p50"], abs=0.01)
+    assert 0 <= figures["overhead_ms_p90"] < figures["ttfa_ms_p90"]
+    assert 0 <= figures["bargein_ms_p90"] < 1_000
+    assert figures["cold_warm_ratio"] > 0 and figures["rss_mb"] > 100
+    assert "cores" in figures["machine"]

@@ -48,6 +48,8 @@ CLIPS_S = (3.0, 10.0)
 # Barge-in is measured this long after the first audio, while the reply is still playing.
 BARGE_IN_AFTER_S = 0.4
 TURN_TIMEOUT_S = 120.0
+# The speaker takes audio in 10 ms blocks: a reply waits at most one block for the device.
+PLAYER_BLOCK_MS = 10
 # A new PulseAudio stream takes about 2 s to run steadily; timing starts after that.
 STREAM_START_S = 10.0
 
@@ -193,12 +195,12 @@ def _wait(probe: Any) -> Any:
 
 def _player(rate: int) -> tuple[Player, str]:
     """The default speaker if PortAudio has one, else a sink that consumes at the real-time rate."""
-    player = Player(source_rate=rate)
+    player = Player(source_rate=rate, block_ms=PLAYER_BLOCK_MS)
     try:
         player.start()
         device = "PortAudio default output"
     except AudioDeviceError:
-        player = Player(source_rate=rate, realtime_sink=True)
+        player = Player(source_rate=rate, block_ms=PLAYER_BLOCK_MS, realtime_sink=True)
         player.start()
         device = "real-time sink (no audio device)"
     player.wait_live(STREAM_START_S)

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # How long to wait for more audio before checking again whether the key is still down.
 IDLE_WAIT_S = 0.05
+# A pass heard the last word only if the speech ended at least this long before the pass's audio did.
+WORD_MARGIN_S = 0.1
 
 
 class Microphone(Protocol):
@@ -76,7 +78,7 @@ class EagerListener:
         turn.mark("audio_complete")
         if turn.cancel.is_set():
             return None
-        if covered and not self._speech_after(audio, covered, vad):
+        if covered and self._heard_all(audio, covered, vad):
             turn.mark("eager_hit")
             if not text.strip():
                 raise _no_speech()
@@ -92,7 +94,7 @@ class EagerListener:
                 continue
             checked = len(audio)
             # Silence since the last pass changes nothing: no pass, so none is in flight at release.
-            if covered and not self._speech_after(audio, covered, vad):
+            if covered and self._heard_all(audio, covered, vad):
                 continue
             text = self._transcribe(audio)
             covered = len(audio)
@@ -103,11 +105,10 @@ class EagerListener:
         assert self._transcriber is not None  # checked in transcribe()
         return self._transcriber.transcribe(audio).text
 
-    def _speech_after(self, audio: npt.NDArray[np.float32], covered: int, vad: VadConfig) -> bool:
-        """Is there speech in what the last pass did not hear (including a word it may have cut)?"""
-        overlap = vad.speech_padding_ms * SAMPLE_RATE // 1000
-        rest = audio[max(0, covered - overlap) :]
-        return speech_bounds(rest, vad.vad_aggressiveness, 0) is not None
+    def _heard_all(self, audio: npt.NDArray[np.float32], covered: int, vad: VadConfig) -> bool:
+        """Did the pass over ``audio[:covered]`` hear all the speech, its last word whole?"""
+        bounds = speech_bounds(audio, vad.vad_aggressiveness, 0)
+        return bounds is None or bounds[1] <= covered - int(WORD_MARGIN_S * SAMPLE_RATE)
 
     def _final(self, turn: Turn, audio: npt.NDArray[np.float32], vad: VadConfig) -> str | None:
         if speech_bounds(audio, vad.vad_aggressiveness, 0) is None:

@@ -298,8 +298,7 @@ def test_release_after_silence_uses_the_eager_pass_at_once(recorder: Recorder, s
     engine = make_engine(recorder, FakeChat(["Noted", " with", " thanks."]), ears=ears, mic=mic)
     try:
         engine.press()
-        mic.speak(speech)
-        mic.speak(np.zeros(16_000, np.float32))
+        mic.speak(np.concatenate([speech, np.zeros(16_000, np.float32)]))
         ears.wait_until_heard(52_000)
         engine.release()
         (ended,) = recorder.wait_for(TurnEnded)

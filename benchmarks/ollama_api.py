@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import re
 import select
@@ -21,15 +20,15 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from benchmarks.ollama_bodies import chat_line, digest, show_body, tag_entry
 
 Reply = str | Callable[[list[dict[str, Any]]], str]
 
 DEFAULT_REPLY = "Sure. This is the test server speaking, one token at a time."
 VERSION = "0.11.4"
-MODEL_SIZE = 3_338_801_804
 _TOKEN = re.compile(r"\s*(?:\w+(?:'\w+)*|[^\w\s])|\s+")
 
 
@@ -41,10 +40,6 @@ def split_tokens(text: str) -> list[str]:
 def full_name(name: str) -> str:
     """Ollama's canonical model name: a bare name means its ``latest`` tag."""
     return name if ":" in name else f"{name}:latest"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -248,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/api/tags":
             with self.owner._lock:
                 names = sorted(self.owner.models)
-            self._send_json(200, {"models": [_tag_entry(name) for name in names]})
+            self._send_json(200, {"models": [tag_entry(name) for name in names]})
         elif self.path == "/":
             self._send_text(200, "Ollama is running")
         else:
@@ -283,7 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
         if vision is None:
             self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
             return
-        self._send_json(200, _show_body(full_name(name), vision))
+        self._send_json(200, show_body(full_name(name), vision))
 
     def _pull(self, request: RecordedRequest) -> None:
         name = full_name(str(request.body.get("model") or request.body.get("name") or ""))
@@ -295,10 +290,10 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             # Added before "success" is sent, so a client that lists right after sees the model.
             self.owner.add_model(name, vision)
-            digest = _digest(name)
+            layer = digest(name)
             total = 1_000_000
             lines += [
-                {"status": f"pulling {digest[7:19]}", "digest": digest, "total": total, "completed": done}
+                {"status": f"pulling {layer[7:19]}", "digest": layer, "total": total, "completed": done}
                 for done in (0, total // 2, total)
             ]
             lines += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}]
@@ -325,11 +320,11 @@ class _Handler(BaseHTTPRequestHandler):
         messages = list(body.get("messages") or [])
         if not messages:
             # Ollama answers an empty chat by loading the model, in one object whatever "stream" says.
-            self._send_json(200, _chat_line(name, "", done=True, done_reason="load"))
+            self._send_json(200, chat_line(name, "", done=True, done_reason="load"))
             return
         tokens = split_tokens(owner._reply_text(messages))
         if body.get("stream", True) is False:
-            self._send_json(200, _chat_line(name, "".join(tokens), done=True, eval_count=len(tokens)))
+            self._send_json(200, chat_line(name, "".join(tokens), done=True, eval_count=len(tokens)))
             return
         stream = ChatStream(request)
         with owner._lock:
@@ -354,7 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return "died"
             if not owner._wait_open(self.connection, delay):
                 raise _ClientGone
-            self._send_chunk(_chat_line(name, token))
+            self._send_chunk(chat_line(name, token))
             with owner._lock:
                 stream.tokens_sent += 1
                 owner._lock.notify_all()
@@ -368,7 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
         if owner.end_without_done:
             self._end_chunks()
             return "completed"
-        self._send_chunk(_chat_line(name, "", done=True, done_reason="stop", eval_count=stream.tokens_sent))
+        self._send_chunk(chat_line(name, "", done=True, done_reason="stop", eval_count=stream.tokens_sent))
         self._end_chunks()
         return "completed"
 
@@ -395,73 +390,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _end_chunks(self) -> None:
         self.wfile.write(b"0\r\n\r\n")
-
-
-def _digest(name: str) -> str:
-    return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
-
-
-def _details(name: str) -> dict[str, Any]:
-    family = name.split(":", 1)[0]
-    return {
-        "parent_model": "",
-        "format": "gguf",
-        "family": family,
-        "families": [family],
-        "parameter_size": "4.3B",
-        "quantization_level": "Q4_K_M",
-    }
-
-
-def _tag_entry(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "model": name,
-        "modified_at": _now(),
-        "size": MODEL_SIZE,
-        "digest": _digest(name)[7:],
-        "details": _details(name),
-    }
-
-
-def _show_body(name: str, vision: bool) -> dict[str, Any]:
-    family = name.split(":", 1)[0]
-    return {
-        "license": "",
-        "modelfile": f"FROM {name}\n",
-        "parameters": "temperature 1",
-        "template": "{{ .Prompt }}",
-        "details": _details(name),
-        "model_info": {
-            "general.architecture": family,
-            "general.parameter_count": 4_300_000_000,
-            f"{family}.context_length": 131_072,
-        },
-        "capabilities": ["completion", "vision"] if vision else ["completion"],
-        "modified_at": _now(),
-    }
-
-
-def _chat_line(
-    model: str, content: str, done: bool = False, done_reason: str = "", eval_count: int = 0
-) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "model": model,
-        "created_at": _now(),
-        "message": {"role": "assistant", "content": content},
-        "done": done,
-    }
-    if done:
-        line |= {
-            "done_reason": done_reason or "stop",
-            "total_duration": 1_000_000 * (eval_count + 1),
-            "load_duration": 1_000_000,
-            "prompt_eval_count": 1,
-            "prompt_eval_duration": 1_000_000,
-            "eval_count": eval_count,
-            "eval_duration": 1_000_000 * eval_count,
-        }
-    return line
 
 
 def _parse_models(specs: Sequence[str]) -> dict[str, bool]:

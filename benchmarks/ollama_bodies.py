@@ -1,0 +1,80 @@
+"""The JSON bodies of Ollama's HTTP API as ``ollama_api.py`` answers them (shapes from Ollama's docs)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+MODEL_SIZE = 3_338_801_804
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def digest(name: str) -> str:
+    return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+
+
+def details(name: str) -> dict[str, Any]:
+    family = name.split(":", 1)[0]
+    return {
+        "parent_model": "",
+        "format": "gguf",
+        "family": family,
+        "families": [family],
+        "parameter_size": "4.3B",
+        "quantization_level": "Q4_K_M",
+    }
+
+
+def tag_entry(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "model": name,
+        "modified_at": now(),
+        "size": MODEL_SIZE,
+        "digest": digest(name)[7:],
+        "details": details(name),
+    }
+
+
+def show_body(name: str, vision: bool) -> dict[str, Any]:
+    family = name.split(":", 1)[0]
+    return {
+        "license": "",
+        "modelfile": f"FROM {name}\n",
+        "parameters": "temperature 1",
+        "template": "{{ .Prompt }}",
+        "details": details(name),
+        "model_info": {
+            "general.architecture": family,
+            "general.parameter_count": 4_300_000_000,
+            f"{family}.context_length": 131_072,
+        },
+        "capabilities": ["completion", "vision"] if vision else ["completion"],
+        "modified_at": now(),
+    }
+
+
+def chat_line(
+    model: str, content: str, done: bool = False, done_reason: str = "", eval_count: int = 0
+) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "model": model,
+        "created_at": now(),
+        "message": {"role": "assistant", "content": content},
+        "done": done,
+    }
+    if done:
+        line |= {
+            "done_reason": done_reason or "stop",
+            "total_duration": 1_000_000 * (eval_count + 1),
+            "load_duration": 1_000_000,
+            "prompt_eval_count": 1,
+            "prompt_eval_duration": 1_000_000,
+            "eval_count": eval_count,
+            "eval_duration": 1_000_000 * eval_count,
+        }
+    return line

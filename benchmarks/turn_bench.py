@@ -14,7 +14,6 @@ import os
 import platform
 import resource
 import statistics
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +30,7 @@ from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.playback import Player
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
-from desktop_assistant.core.events import Event, TurnEnded
+from desktop_assistant.core.events import TurnEndWaiter
 from desktop_assistant.errors import AssistantError, AudioDeviceError
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.text.spoken import to_spoken
@@ -122,15 +121,8 @@ def _engine_turn(
     moment into the reply the key goes down again (barge-in). Returns the timings and barge-in ms."""
     source = ClipSource(np.concatenate([clip, np.zeros(8_000, np.float32)]))
     microphone = Microphone(source=source)
-    finished: list[TurnEnded] = []
-    ended = threading.Event()
-
-    def sink(event: Event) -> None:
-        if isinstance(event, TurnEnded):
-            finished.append(event)
-            ended.set()
-
-    engine = build_engine(context, stages, player, sink, microphone)
+    waiter = TurnEndWaiter()
+    engine = build_engine(context, stages, player, waiter, microphone)
     if warm_up:
         engine.warm_up()
     engine.start()
@@ -145,13 +137,13 @@ def _engine_turn(
         pressed = time.perf_counter()
         engine.cancel()
         silent = _wait(lambda: player.silent_since(pressed))
-        ended.wait(TURN_TIMEOUT_S)
+        ended = waiter.wait(TURN_TIMEOUT_S)
     finally:
         engine.close()
         microphone.close()
-    if not finished or finished[0].timings_ms["first_audio"] is None:
+    if ended is None or ended.timings_ms["first_audio"] is None:
         raise AssistantError("A benchmark turn gave no audio", "See the log file.")
-    return finished[0].timings_ms, round((silent - pressed) * 1000, 1)
+    return ended.timings_ms, round((silent - pressed) * 1000, 1)
 
 
 def _naive_arm(stages: Stages, player: Player, clips: list[npt.NDArray[np.float32]], turns: int) -> Arm:

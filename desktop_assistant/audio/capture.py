@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from desktop_assistant.audio.devices import find_device, portaudio
+from desktop_assistant.audio.devices import accepts, find_device, portaudio
 from desktop_assistant.errors import AudioDeviceError, first_line
 
 Push = Callable[[npt.NDArray[np.float32], bool], None]
@@ -85,7 +85,9 @@ class DeviceSource:
         sd = portaudio()
         index = find_device(self._device, "input")
         info = sd.query_devices(index)
-        self._rate = self._wanted if _accepts(sd, index, self._wanted) else int(info["default_samplerate"])
+        self._rate = (
+            self._wanted if accepts(sd, index, self._wanted, "input") else int(info["default_samplerate"])
+        )
         self._stopping = False
 
         def callback(indata: npt.NDArray[np.float32], frames: int, _time: Any, status: Any) -> None:
@@ -378,11 +380,3 @@ class Microphone:
         self._ring[positions] = block
         self._ring_end = (self._ring_end + len(block)) % size
         self._ring_filled = min(size, self._ring_filled + len(block))
-
-
-def _accepts(sd: Any, index: int, rate: int) -> bool:
-    try:
-        sd.check_input_settings(device=index, samplerate=rate, channels=1, dtype="float32")
-    except (sd.PortAudioError, ValueError):
-        return False
-    return True

@@ -43,3 +43,13 @@ def find_device(name: str, kind: Literal["input", "output"]) -> int:
         setting = "audio.input_device" if kind == "input" else "audio.output_device"
         raise AudioDeviceError(f"No {what} named '{name}'", f"Set {setting} to one of: {names}.")
     return int(matches[0]["index"])
+
+
+def accepts(sd: Any, index: int, rate: int, kind: Literal["input", "output"]) -> bool:
+    """Whether device ``index`` takes mono float32 at ``rate`` in the ``kind`` direction."""
+    check = sd.check_input_settings if kind == "input" else sd.check_output_settings
+    try:
+        check(device=index, samplerate=rate, channels=1, dtype="float32")
+    except (sd.PortAudioError, ValueError):
+        return False
+    return True

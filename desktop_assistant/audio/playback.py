@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from desktop_assistant.audio.devices import find_device, portaudio
+from desktop_assistant.audio.devices import accepts, find_device, portaudio
 from desktop_assistant.audio.output import PlaybackReport
 from desktop_assistant.errors import AudioDeviceError, first_line
 
@@ -222,9 +222,9 @@ class Player:
         info = sd.query_devices(index)
         default_rate = int(info["default_samplerate"])
         self._rate = self._forced_rate or (
-            self._source_rate if _accepts(sd, index, self._source_rate) else default_rate
+            self._source_rate if accepts(sd, index, self._source_rate, "output") else default_rate
         )
-        channels = 1 if _accepts(sd, index, self._rate) else int(info["max_output_channels"])
+        channels = 1 if accepts(sd, index, self._rate, "output") else int(info["max_output_channels"])
         try:
             self._stream = sd.OutputStream(
                 device=index,
@@ -340,12 +340,3 @@ class Player:
             if self._tags[oldest].pending:
                 return
             del self._tags[oldest]
-
-
-def _accepts(sd: Any, index: int, rate: int) -> bool:
-    """Whether the device plays mono float32 at ``rate``."""
-    try:
-        sd.check_output_settings(device=index, samplerate=rate, channels=1, dtype="float32")
-    except (sd.PortAudioError, ValueError):
-        return False
-    return True

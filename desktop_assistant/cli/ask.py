@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from desktop_assistant.audio.output import AudioOutput, CollectingOutput, Record
 from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.vad import trim_silence
 from desktop_assistant.core.engine import Stages
-from desktop_assistant.core.events import Event, TurnEnded
+from desktop_assistant.core.events import TurnEnded, TurnEndWaiter
 from desktop_assistant.errors import AssistantError, NoSpeechError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.llm.images import prepare_image
@@ -89,26 +88,19 @@ class _Given:
 
 def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Given) -> TurnEnded:
     """Run one turn on a fresh engine and wait for its end; Ctrl+C cancels it cleanly."""
-    ended: list[TurnEnded] = []
-    done = threading.Event()
-
-    def sink(event: Event) -> None:
-        if isinstance(event, TurnEnded):
-            ended.append(event)
-            done.set()
-
-    engine = build_engine(context, stages, output, sink)
+    waiter = TurnEndWaiter()
+    engine = build_engine(context, stages, output, waiter)
     engine.start()
     try:
         if given.audio is not None:
             engine.ask_audio(given.audio, given.images)
         else:
             engine.ask_text(given.text, given.images)
-        while not done.wait(0.5):
+        while (ended := waiter.wait(0.5)) is None:
             continue
     finally:
         engine.close()
-    return ended[0]
+    return ended
 
 
 def _read_input(args: argparse.Namespace, context: Context) -> _Given:

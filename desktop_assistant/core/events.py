@@ -6,6 +6,7 @@ a plain callable that knows nothing of Qt (the UI's bridge is one such sink).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -72,3 +73,20 @@ class TurnEnded:
 
 Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | TurnEnded
 EventSink = Callable[[Event], None]
+
+
+class TurnEndWaiter:
+    """An event sink for callers that run one turn at a time and wait for its end (``ask``, the bench)."""
+
+    def __init__(self) -> None:
+        self._ended: list[TurnEnded] = []
+        self._done = threading.Event()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, TurnEnded):
+            self._ended.append(event)
+            self._done.set()
+
+    def wait(self, timeout: float) -> TurnEnded | None:
+        """The first turn's end, once it came; None on timeout."""
+        return self._ended[0] if self._done.wait(timeout) else None

@@ -88,6 +88,23 @@ class TextSettings:
     """How a reply is cut into spoken chunks."""
 
     first_chunk_min_words: int = _setting(3, "words before the first clause may be spoken", low=1, high=20)
+    block_phrases: tuple[str, ...] = _setting((), "a reply containing one of these is not spoken further")
+    redact_patterns: tuple[str, ...] = _setting((), "regular expressions spoken as 'redacted'")
+    redact_pii: bool = _setting(True, "speak e-mail addresses, phone and card numbers as 'redacted'")
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """The desktop app: the hold-to-talk hotkey and how presses count."""
+
+    hotkey: str = _setting("Ctrl+Alt+Space", "hold-to-talk keys in Qt notation, e.g. Ctrl+Alt+Space")
+    hotkey_backend: str = _setting(
+        "auto",
+        "auto: the XDG portal on Wayland, pynput elsewhere; ptt: only 'desktop-assistant ptt'",
+        choices=("auto", "pynput", "portal", "ptt"),
+    )
+    min_press_ms: int = _setting(250, "shorter presses are ignored", low=0, high=2000)
+    max_hold_s: float = _setting(120.0, "a longer hold ends the recording", low=5.0, high=600.0)
 
 
 @dataclass(frozen=True)
@@ -100,6 +117,7 @@ class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     tts: TtsSettings = field(default_factory=TtsSettings)
     text: TextSettings = field(default_factory=TextSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
@@ -137,6 +155,7 @@ _AREAS: dict[str, type] = {
     "llm": LlmSettings,
     "tts": TtsSettings,
     "text": TextSettings,
+    "ui": UiSettings,
 }
 
 

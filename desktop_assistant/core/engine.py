@@ -167,15 +167,16 @@ class Engine:
 
     # ----- commands --------------------------------------------------------------------------
 
-    def press(self) -> Turn | None:
-        """Start recording; while thinking or speaking, interrupt that turn first (barge-in)."""
+    def press(self, images: tuple[PreparedImage, ...] = ()) -> Turn | None:
+        """Start recording (the turn asks about ``images`` too); while thinking or speaking,
+        interrupt that turn first (barge-in). None when already recording."""
         if self._microphone is None:
             raise AssistantError("No microphone is set up", "Ask from a file or text instead.")
         with self._lock:
             if self._state is State.RECORDING:
                 return None
             self._interrupt_current()
-            live = self._begin_turn(())
+            live = self._begin_turn(images)
             live.turn.mark("press")
             self._microphone.begin()
             self._set_state(live, State.RECORDING)

@@ -8,13 +8,13 @@ from desktop_assistant.core.events import Event
 
 
 class EventBridge(QObject):
-    """An ``EventSink`` for the engine: each event is re-emitted as ``event`` on the GUI thread.
+    """An ``EventSink`` for the engine: each event is re-emitted as ``arrived`` on the GUI thread.
 
     The bridge lives on the GUI thread, so a signal emitted from a worker thread reaches its slots
     through Qt's queued connection, in order, without the worker ever touching a widget.
     """
 
-    event = Signal(object)
+    arrived = Signal(object)
 
     def __call__(self, event: Event) -> None:
-        self.event.emit(event)
+        self.arrived.emit(event)

@@ -7,7 +7,7 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from desktop_assistant.cli import ask, bench_cmd, config_cmd, models_cmd, secret_cmd
+from desktop_assistant.cli import app_cmds, ask, bench_cmd, config_cmd, models_cmd, secret_cmd
 from desktop_assistant.config.logfile import configure_logging
 from desktop_assistant.config.store import AppPaths
 from desktop_assistant.errors import AssistantError
@@ -31,23 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="the tray app (the default)").set_defaults(func=_run_app)
-    for module in (ask, models_cmd, config_cmd, secret_cmd, bench_cmd):
+    for module in (app_cmds, ask, models_cmd, config_cmd, secret_cmd, bench_cmd):
         module.register(commands)
     return parser
-
-
-def _run_app(args: argparse.Namespace) -> int:
-    raise AssistantError(
-        "The tray app is not part of this version yet",
-        "Ask from a file or text instead: desktop-assistant ask --audio FILE (or --text TEXT).",
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one command and return its exit status."""
     args = build_parser().parse_args(argv)
-    func = getattr(args, "func", _run_app)
+    func = getattr(args, "func", app_cmds.run_app)
     try:
         configure_logging(AppPaths.resolve().log_dir, verbose=args.verbose)
         log.info("command: %s", args.command or "run")

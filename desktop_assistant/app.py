@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from desktop_assistant.audio.capture import Microphone as LiveMicrophone
 from desktop_assistant.audio.output import AudioOutput
+from desktop_assistant.audio.playback import Player
+from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Engine, EngineConfig, Stages
 from desktop_assistant.core.events import EventSink
 from desktop_assistant.core.listening import Microphone
-from desktop_assistant.llm.ollama_chat import OllamaChat
+from desktop_assistant.errors import AssistantError, AudioDeviceError, SecretStoreError
+from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 
 log = logging.getLogger(__name__)
+
+# A new PulseAudio stream takes a second or two to run steadily; replies wait for it rather than stutter.
+SPEAKER_START_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,17 @@ def load_stages(context: Context, model: str | None = None, with_stt: bool = Tru
         if whisper_dir is not None:
             stt = FasterWhisperTranscriber(settings.stt, whisper_dir)
         synthesizer = tts.result()
-    return Stages(transcriber=stt, chat=OllamaChat(settings.llm, model), synthesizer=synthesizer)
+    chat = OllamaChat(settings.llm, model, stored_api_key())
+    return Stages(transcriber=stt, chat=chat, synthesizer=synthesizer)
+
+
+def stored_api_key() -> str | None:
+    """The Ollama API key from the keyring; None when none is stored or no keyring is usable."""
+    try:
+        return SecretStore().get(API_KEY_SECRET)
+    except SecretStoreError as exc:
+        log.info("no Ollama API key: %s", exc.line())
+        return None
 
 
 def build_engine(
@@ -67,3 +84,72 @@ def build_engine(
     )
     conversation = Conversation.with_persona(settings.llm.persona)
     return Engine(stages, output, sink, conversation, config, microphone)
+
+
+def open_speaker(device: str, rate: int, block_ms: int = 20) -> tuple[Player, AudioDeviceError | None]:
+    """The persistent player on ``device``; where no speaker opens, a real-time sink (replies are timed
+    as if heard) and the reason, for the user."""
+    player = Player(device, rate, block_ms)
+    try:
+        player.start()
+    except AudioDeviceError as exc:
+        log.warning("no speaker: %s", exc.line())
+        player = Player(device, rate, block_ms, realtime_sink=True)
+        player.start()
+        player.wait_live(SPEAKER_START_S)
+        return player, exc
+    player.wait_live(SPEAKER_START_S)
+    return player, None
+
+
+def open_microphone(device: str, notices: list[AssistantError]) -> LiveMicrophone | None:
+    """The live microphone on ``device``, or None (with the reason added to ``notices``)."""
+    microphone = LiveMicrophone(device)
+    try:
+        microphone.start()
+    except AudioDeviceError as exc:
+        log.warning("no microphone: %s", exc.line())
+        notices.append(exc)
+        return None
+    return microphone
+
+
+@dataclass
+class Runtime:
+    """What the desktop app runs on: the engine over loaded models, the speaker and the microphone.
+
+    ``notices`` are the problems the user should hear about that still leave the app usable (no
+    microphone: typed questions only; no speaker; Ollama not reachable yet).
+    """
+
+    engine: Engine
+    stages: Stages
+    player: Player
+    microphone: LiveMicrophone | None
+    notices: list[AssistantError] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, context: Context, sink: EventSink) -> Runtime:
+        """Load the models, open the devices named in the settings, start and warm the engine.
+
+        Raises ``AssistantError`` only when the models cannot load; everything else becomes a notice.
+        """
+        settings = context.settings
+        stages = load_stages(context)
+        player, speaker_error = open_speaker(settings.audio.output_device, stages.synthesizer.sample_rate)
+        notices: list[AssistantError] = [speaker_error] if speaker_error is not None else []
+        microphone = open_microphone(settings.audio.input_device, notices)
+        engine = build_engine(context, stages, player, sink, microphone)
+        engine.start()
+        warm_error = engine.warm_up()
+        if warm_error is not None:
+            notices.append(warm_error)
+        return cls(engine, stages, player, microphone, notices)
+
+    def close(self) -> None:
+        """Stop the engine and release the devices and the Ollama connection."""
+        self.engine.close()
+        if self.microphone is not None:
+            self.microphone.close()
+        self.player.close()
+        self.stages.chat.close()

@@ -48,3 +48,7 @@ class ChatModel(Protocol):
         A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
         """
         ...
+
+    def close(self) -> None:
+        """Release the connection; the model is not used afterwards."""
+        ...

@@ -21,7 +21,16 @@ make_venv() {
   .venv/bin/python -m pip install -q -e ".[$1]"
 }
 
-SYSTEM_PACKAGES=(python3-venv libportaudio2 libsndfile1 libasound2-plugins)
+# Audio (PortAudio, libsndfile, ALSA's PulseAudio plugin), then what Qt's X11 (xcb) and Wayland
+# plugins load that a minimal Debian/Ubuntu may lack.
+SYSTEM_PACKAGES=(
+  python3-venv libportaudio2 libsndfile1 libasound2-plugins
+  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+  libxcb-randr0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3
+  libwayland-client0 libwayland-cursor0 fonts-dejavu-core
+)
 # Only for the tests: the audio tests run PortAudio against a private PulseAudio null sink
-# (pulseaudio for the daemon and its null-sink module, pulseaudio-utils for pactl and parec).
-TEST_SYSTEM_PACKAGES=(pulseaudio pulseaudio-utils)
+# (pulseaudio for the daemon and its null-sink module, pulseaudio-utils for pactl, parec and
+# paplay); the app's end-to-end test runs under Xvfb, driven by xdotool and read back with xclip;
+# the Wayland hotkey test runs a fake portal on a private D-Bus (dbus-run-session).
+TEST_SYSTEM_PACKAGES=(pulseaudio pulseaudio-utils xvfb xdotool xclip dbus)

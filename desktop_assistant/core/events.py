@@ -58,7 +58,10 @@ class ChunkSynthesized:
 
 @dataclass(frozen=True)
 class TurnEnded:
-    """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line)."""
+    """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
+
+    ``blocked``: a block phrase stopped the reply's speech; ``spoken`` holds only what came before it.
+    """
 
     turn_id: str
     transcript: str
@@ -69,6 +72,7 @@ class TurnEnded:
     incomplete: bool
     error: str | None
     timings_ms: dict[str, float | None]
+    blocked: bool = False
 
 
 Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | TurnEnded

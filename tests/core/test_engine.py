@@ -214,13 +214,14 @@ def make_engine(
     ears: FakeEars | None = None,
     output: FakeOutput | None = None,
     mic: FakeMic | None = None,
+    config: EngineConfig | None = None,
 ) -> Engine:
     engine = Engine(
         Stages(ears or FakeEars({0: ""}), chat, voice or FakeVoice()),
         output or FakeOutput(),
         recorder,
         Conversation.with_persona(""),
-        EngineConfig(eager_min_new_s=0.25),
+        config or EngineConfig(eager_min_new_s=0.25),
         mic,
     )
     engine.start()

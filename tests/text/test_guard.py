@@ -1,0 +1,239 @@
+"""The speech guard: private data is spoken as "redacted", a block phrase silences the rest of the reply."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desktop_assistant.config.settings import TextSettings
+from desktop_assistant.errors import ConfigError
+from desktop_assistant.text.chunker import split_chunks
+from desktop_assistant.text.guard import SpeechGuard, check_pattern
+
+
+def screen_all(guard: SpeechGuard, chunks: list[str]) -> list[str | None]:
+    """Every chunk of one reply, screened in order."""
+    reply = guard.for_reply()
+    return [reply.screen(chunk) for chunk in chunks]
+
+
+def redact(text: str) -> str | None:
+    """``text`` as one chunk through the default guard (PII on, nothing blocked)."""
+    return SpeechGuard().for_reply().screen(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "spoken"),
+    [
+        ("Mail bob.smith+news@mail.example.co.uk.", "Mail redacted."),
+        ("Write to <anna_k@example.org> today", "Write to <redacted> today"),
+        ("Call (555) 123-4567, or 555-123-4567.", "Call redacted, or redacted."),
+        ("Or 555.123.4567 or 555 123 4567 or 1-800-555-1234.", "Or redacted or redacted or redacted."),
+        ("Or 555-1234 at home.", "Or redacted at home."),
+        ("Ring +1 (555) 123-4567 or +44 20 7946 0958.", "Ring redacted or redacted."),
+        ("Ring +4930123456 or 0049 30 1234567.", "Ring redacted or redacted."),
+        ("Ring 030 1234567 or 0151/23456789 or (020) 7946 0958.", "Ring redacted or redacted or redacted."),
+        ("Ring 01 23 45 67 89 or 06.12.34.56.78.", "Ring redacted or redacted."),
+        ("Card 4111 1111 1111 1111, expires soon.", "Card redacted, expires soon."),
+        ("Card 4111-1111-1111-1111 or 378282246310005.", "Card redacted or redacted."),
+        ("In 2024 4111 1111 1111 1111 was used.", "In 2024 redacted was used."),
+        ("IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX.", "IBAN redacted BIC COBADEFFXXX."),
+        ("Pay GB29NWBK60161331926819 now.", "Pay redacted now."),
+    ],
+)
+def test_private_data_is_spoken_as_redacted(text: str, spoken: str) -> None:
+    assert redact(text) == spoken
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "From 1999-2004, and again in 2019 to 2021.",
+        "On 2024-01-15, 15.01.2024 or 01/15/2024 at 12:30:45.",
+        "It costs $1,299.99, or 1 299 999 euros, or 1.234.567 yen.",
+        "Install version 10.0.19041.1234, or 3.12.1, or v2.0.0-rc1.",
+        "The router is at 192.168.100.200 and serves 42 people.",
+        "There were 1234567 cows and 8 000 000 sheep.",
+        "Not a card: 4111 1111 1111 1112.",
+        "Not an IBAN: GB28NWBK60161331926819.",
+        "Follow @someone on the forum, or meet at the cafe.",
+    ],
+)
+def test_years_dates_times_prices_versions_and_short_numbers_are_spoken(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_redaction_of_pii_can_be_turned_off_while_patterns_still_apply() -> None:
+    guard = SpeechGuard(redact_patterns=[r"Apollo \d+"], redact_pii=False)
+    assert screen_all(guard, ["Mail bob@example.com about Apollo 11."]) == [
+        "Mail bob@example.com about redacted."
+    ]
+
+
+def test_a_pattern_that_spans_a_cut_is_redacted_in_the_later_chunk() -> None:
+    guard = SpeechGuard(redact_patterns=[r"project,? \w+"])
+    assert screen_all(guard, ["It is about the project,", "Apollo, as agreed."]) == [
+        "It is about the project,",
+        "redacted, as agreed.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "spoken"),
+    [
+        (["The Secret  Plan is this.", "More."], [None, None]),
+        (
+            ["Secretary planning and secret plans.", "A secret plan."],
+            ["Secretary planning and secret plans.", None],
+        ),
+        (["I mean well,", "actually no.", "Fine."], ["I mean well,", None, None]),
+    ],
+)
+def test_a_block_phrase_matches_whole_words_in_any_case_and_across_a_cut(
+    chunks: list[str], spoken: list[str | None]
+) -> None:
+    guard = SpeechGuard(block_phrases=["secret plan", "well, actually"])
+    assert screen_all(guard, chunks) == spoken
+
+
+def test_each_reply_starts_unblocked() -> None:
+    guard = SpeechGuard(block_phrases=["never say this"])
+    assert screen_all(guard, ["Never say this.", "Or that."]) == [None, None]
+    assert screen_all(guard, ["Or that."]) == ["Or that."]
+
+
+def test_from_settings_takes_the_text_settings() -> None:
+    text = TextSettings(block_phrases=("stop here",), redact_patterns=(r"code \w+",), redact_pii=False)
+    guard = SpeechGuard.from_settings(text)
+    assert screen_all(guard, ["Mail a@b.io the code XYZ.", "Stop here.", "Gone."]) == [
+        "Mail a@b.io the redacted.",
+        None,
+        None,
+    ]
+
+
+def test_a_pattern_that_does_not_compile_is_one_clear_line() -> None:
+    check_pattern(r"\d{4}-\d{4}")
+    with pytest.raises(ConfigError) as caught:
+        check_pattern("secret (plan")
+    assert caught.value.line() == (
+        "The redact pattern 'secret (plan' is not a valid regular expression: "
+        "missing ), unterminated subpattern at position 7. Fix it or remove it from text.redact_patterns."
+    )
+    with pytest.raises(ConfigError):
+        SpeechGuard.from_settings(TextSettings(redact_patterns=("ok", "[bad")))
+
+
+# ----- properties ---------------------------------------------------------------------------------
+
+ordinary_text = st.text(
+    st.characters(exclude_categories=("Nd", "Cs"), exclude_characters="@"), min_size=1, max_size=80
+)
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    """A Luhn-valid card number of a real network, grouped by four with spaces, dashes or nothing."""
+    prefix = draw(st.sampled_from(["34", "37", "4", "51", "55", "6011", "2221", "2720"]))
+    length = draw(st.integers(13, 19))
+    body = prefix + draw(st.text("0123456789", min_size=length - 1 - len(prefix), max_size=length - 1))
+    body = body[: length - 1]
+    digits = body + next(d for d in "0123456789" if luhn_sum(body + d) % 10 == 0)
+    separator = draw(st.sampled_from(["", " ", "-"]))
+    return separator.join(digits[i : i + 4] for i in range(0, len(digits), 4))
+
+
+def luhn_sum(digits: str) -> int:
+    """The Luhn sum: every second digit from the right doubled, its digits added."""
+    doubled = [int(d) * (1 + i % 2) for i, d in enumerate(reversed(digits))]
+    return sum(n // 10 + n % 10 for n in doubled)
+
+
+def digit_strings(low: int, high: int, first: str = "0123456789") -> st.SearchStrategy[str]:
+    """Digit strings of ``low`` to ``high`` digits whose first digit is one of ``first``."""
+    return st.builds(
+        str.__add__, st.sampled_from(first), st.text("0123456789", min_size=low - 1, max_size=high - 1)
+    )
+
+
+@st.composite
+def phone_numbers(draw: st.DrawFn) -> str:
+    """A phone number in a North American, international, national trunk-prefixed or paired form."""
+    area, exchange = draw(digit_strings(3, 3, "23456789")), draw(digit_strings(3, 3, "23456789"))
+    line = draw(digit_strings(4, 4))
+    groups = draw(st.lists(digit_strings(2, 4), min_size=2, max_size=5))
+    separator = draw(st.sampled_from([" ", "-", "."]))
+    pairs = draw(st.lists(digit_strings(2, 2), min_size=4, max_size=4))
+    forms = [
+        f"({area}) {exchange}-{line}",
+        separator.join([area, exchange, line]),
+        f"+1 {area} {exchange} {line}",
+        f"{exchange}-{line}",
+        "+" + draw(digit_strings(1, 3, "123456789")) + " " + " ".join(groups) + " " + line,
+        "0" + draw(digit_strings(1, 4)) + draw(st.sampled_from([" ", "/", "-"])) + exchange + line,
+        "0" + draw(digit_strings(1, 1, "123456789")) + separator + separator.join(pairs),
+    ]
+    return draw(st.sampled_from(forms))
+
+
+@st.composite
+def in_context(draw: st.DrawFn, number: st.SearchStrategy[str]) -> tuple[str, str]:
+    """(number, a chunk of plain words holding it)."""
+    value = draw(number)
+    template = draw(
+        st.sampled_from(["{}", "Call {} now.", "It is {}, as said.", "Use ({}) today!", "Num: {}."])
+    )
+    return value, template.format(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ordinary_text, min_size=1, max_size=5))
+def test_text_without_digits_or_at_signs_passes_unchanged(chunks: list[str]) -> None:
+    assert screen_all(SpeechGuard(), chunks) == chunks
+
+
+emails = st.builds(
+    "{}@{}.{}".format,
+    st.from_regex(r"[a-z][a-z0-9._+-]{0,15}", fullmatch=True),
+    st.from_regex(r"[a-z0-9]+(?:[.-][a-z0-9]+){0,2}", fullmatch=True),
+    st.sampled_from(["com", "org", "de", "co.uk"]),
+)
+private_numbers = st.one_of(card_numbers(), phone_numbers())
+
+
+@settings(max_examples=600, deadline=None)
+@given(in_context(private_numbers))
+def test_a_card_or_phone_number_never_leaks_a_digit(case: tuple[str, str]) -> None:
+    number, chunk = case
+    spoken = redact(chunk)
+    assert spoken is not None and "redacted" in spoken
+    assert not any(char.isdigit() for char in spoken), (number, spoken)
+
+
+@settings(max_examples=300, deadline=None)
+@given(in_context(st.one_of(private_numbers, emails)), st.integers(1, 4))
+def test_the_chunker_keeps_private_data_whole_so_none_reaches_the_speaker(
+    case: tuple[str, str], min_words: int
+) -> None:
+    value, sentence = case
+    reply = f"Sure, here it is. {sentence} That is all, thanks. Bye!"
+    chunks = split_chunks(reply, min_words)
+    assert any(value in chunk for chunk in chunks), chunks
+    spoken = " ".join(text or "" for text in screen_all(SpeechGuard(), chunks))
+    assert not any(char.isdigit() or char == "@" for char in spoken), (value, spoken)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text("abcdefghijklmnopqrstuvwxy ,.!?", min_size=1, max_size=40), min_size=1, max_size=6),
+    st.data(),
+)
+def test_a_block_phrase_silences_its_chunk_and_every_later_one(
+    chunks: list[str], data: st.DataObject
+) -> None:
+    at = data.draw(st.integers(0, len(chunks) - 1))
+    phrase = data.draw(st.sampled_from(["zebra crossing", "ZEBRA Crossing", "Zebra \t crossing"]))
+    chunks[at] = f"{chunks[at]} {phrase}, {chunks[at]}"
+    spoken = screen_all(SpeechGuard(block_phrases=["zebra crossing"]), chunks)
+    assert spoken == chunks[:at] + [None] * (len(chunks) - at)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
 from desktop_assistant.errors import ConfigError
+from desktop_assistant.text.guard import check_pattern
 
 SCHEMA_VERSION = 1
 
@@ -25,6 +26,8 @@ class Rule:
     low: float | None = None
     high: float | None = None
     doc: str = ""
+    # Each item of a list setting is passed to it; it raises ConfigError for a bad one.
+    item_check: Callable[[str], None] | None = None
 
 
 def _setting(default: Any, doc: str = "", **rule: Any) -> Any:
@@ -89,7 +92,9 @@ class TextSettings:
 
     first_chunk_min_words: int = _setting(3, "words before the first clause may be spoken", low=1, high=20)
     block_phrases: tuple[str, ...] = _setting((), "a reply containing one of these is not spoken further")
-    redact_patterns: tuple[str, ...] = _setting((), "regular expressions spoken as 'redacted'")
+    redact_patterns: tuple[str, ...] = _setting(
+        (), "regular expressions spoken as 'redacted'", item_check=check_pattern
+    )
     redact_pii: bool = _setting(True, "speak e-mail addresses, phone and card numbers as 'redacted'")
 
 
@@ -251,7 +256,11 @@ def _check(key: str, kind: Any, rule: Rule, value: Any) -> Any:
     elif kind == tuple[str, ...]:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise _bad(key, value, form)
-        return tuple(v.strip() for v in value if v.strip())
+        items = tuple(v.strip() for v in value if v.strip())
+        if rule.item_check is not None:
+            for item in items:
+                rule.item_check(item)
+        return items
     if (rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high):
         raise _bad(key, value, form)
     return float(value) if kind is float else value

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from desktop_assistant.config.settings import TextSettings
 from desktop_assistant.errors import ConfigError, first_line
+
+if TYPE_CHECKING:  # settings.py validates patterns with check_pattern, so it imports this module
+    from desktop_assistant.config.settings import TextSettings
 
 REDACTED = "redacted"
 

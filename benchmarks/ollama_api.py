@@ -44,11 +44,13 @@ def full_name(name: str) -> str:
 
 @dataclass
 class RecordedRequest:
-    """One request as the server received it; ``body`` is the parsed JSON (None without a body)."""
+    """One request as the server received it; ``body`` is the parsed JSON (None without a body),
+    ``headers`` the request's headers with lower-case names."""
 
     method: str
     path: str
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -159,8 +161,8 @@ class OllamaTestServer:
         """Wait until no chat is streaming; False if one still is after ``timeout`` seconds."""
         return self.wait_for(lambda s: all(c.outcome != "streaming" for c in s.chat_streams), timeout)
 
-    def _record(self, method: str, path: str, body: Any) -> RecordedRequest:
-        request = RecordedRequest(method, path, body)
+    def _record(self, method: str, path: str, body: Any, headers: dict[str, str]) -> RecordedRequest:
+        request = RecordedRequest(method, path, body, headers)
         with self._lock:
             self.requests.append(request)
             self._lock.notify_all()
@@ -237,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        self.owner._record("GET", self.path, None)
+        self.owner._record("GET", self.path, None, self._headers())
         if self.path == "/api/version":
             self._send_json(200, {"version": VERSION})
         elif self.path == "/api/tags":
@@ -257,10 +259,10 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
-            self.owner._record("POST", self.path, None)
+            self.owner._record("POST", self.path, None, self._headers())
             self._send_json(400, {"error": "the request body is not a JSON object"})
             return
-        request = self.owner._record("POST", self.path, body)
+        request = self.owner._record("POST", self.path, body, self._headers())
         routes: dict[str, Callable[[RecordedRequest], None]] = {
             "/api/show": self._show,
             "/api/chat": self._chat,
@@ -271,6 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_text(404, "404 page not found")
         else:
             route(request)
+
+    def _headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in self.headers.items()}
 
     def _show(self, request: RecordedRequest) -> None:
         name = str(request.body.get("model") or request.body.get("name") or "")

@@ -53,3 +53,15 @@ def accepts(sd: Any, index: int, rate: int, kind: Literal["input", "output"]) ->
     except (sd.PortAudioError, ValueError):
         return False
     return True
+
+
+def device_names(kind: Literal["input", "output"]) -> list[str]:
+    """The names of the devices that can record (``input``) or play (``output``), each once, in
+    PortAudio's order; empty when the sound system lists none."""
+    sd = portaudio()
+    try:
+        devices = sd.query_devices()
+    except sd.PortAudioError:
+        return []
+    names = [str(d["name"]) for d in devices if d[f"max_{kind}_channels"] > 0]
+    return list(dict.fromkeys(names))

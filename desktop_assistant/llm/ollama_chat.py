@@ -20,17 +20,38 @@ from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+# The keyring name of the API key a remote Ollama (or a proxy in front of one) may require.
+API_KEY_SECRET = "ollama_api_key"
 # A down remote host should fail in seconds, while a reply may legitimately take minutes.
 CONNECT_TIMEOUT_S = 10.0
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # What the client raises: httpx failures (the streaming path does not wrap them), the plain path's
 # ConnectionError, Ollama's error answers, and json / pydantic errors for answers it cannot read.
-_CLIENT_ERRORS = (httpx.HTTPError, ConnectionError, ollama.ResponseError, ValueError)
+CLIENT_ERRORS = (httpx.HTTPError, ConnectionError, ollama.ResponseError, ValueError)
 
 
 def resolve_host(configured: str) -> str:
     """The server URL: the setting, else ``OLLAMA_HOST``, else Ollama's default address."""
     return configured.strip() or os.environ.get("OLLAMA_HOST", "").strip() or DEFAULT_HOST
+
+
+def open_client(settings: LlmSettings, api_key: str | None = None) -> tuple[str, ollama.Client]:
+    """The resolved host and a client for it; an API key travels as a Bearer token on every request."""
+    host = resolve_host(settings.host)
+    timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, CONNECT_TIMEOUT_S))
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
+    try:
+        return host, ollama.Client(host=host, timeout=timeout, headers=headers)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise LLMError(
+            f"'{host}' is not a valid Ollama address",
+            "Set OLLAMA_HOST or llm.host to a URL such as http://127.0.0.1:11434.",
+        ) from exc
+
+
+def sees_images(capabilities: Sequence[str] | None) -> bool | None:
+    """Whether a model's ``/api/show`` capabilities include vision; None from servers too old to say."""
+    return None if capabilities is None else "vision" in capabilities
 
 
 def keep_alive_value(text: str) -> str | float:
@@ -42,22 +63,17 @@ def keep_alive_value(text: str) -> str | float:
 
 
 class OllamaChat:
-    """Streams replies from one Ollama model; ``model`` overrides ``settings.model``."""
+    """Streams replies from one Ollama model; ``model`` overrides ``settings.model``.
 
-    def __init__(self, settings: LlmSettings, model: str | None = None) -> None:
+    ``api_key``, when given, is sent as a Bearer token (for a remote server behind authentication).
+    """
+
+    def __init__(self, settings: LlmSettings, model: str | None = None, api_key: str | None = None) -> None:
         self._settings = settings
         self._model = (model or settings.model).strip()
         if not self._model:
             raise LLMError("No Ollama model is chosen", "Set llm.model or pass --model NAME.")
-        self.host = resolve_host(settings.host)
-        timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, CONNECT_TIMEOUT_S))
-        try:
-            self._client = ollama.Client(host=self.host, timeout=timeout)
-        except (ValueError, httpx.InvalidURL) as exc:
-            raise LLMError(
-                f"'{self.host}' is not a valid Ollama address",
-                "Set OLLAMA_HOST or llm.host to a URL such as http://127.0.0.1:11434.",
-            ) from exc
+        self.host, self._client = open_client(settings, api_key)
 
     @property
     def model(self) -> str:
@@ -72,10 +88,10 @@ class OllamaChat:
         """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
         try:
             shown = self._client.show(self._model)
-        except _CLIENT_ERRORS as exc:
+        except CLIENT_ERRORS as exc:
             raise self._mapped(exc, partial=None) from exc
         # Servers older than the "capabilities" field cannot tell; let the chat itself decide.
-        if needs_vision and shown.capabilities is not None and "vision" not in shown.capabilities:
+        if needs_vision and sees_images(shown.capabilities) is False:
             raise LLMError(
                 f"Model '{self._model}' cannot see images",
                 "Choose a vision model, e.g. 'ollama pull gemma3:4b' and --model gemma3:4b.",
@@ -87,7 +103,7 @@ class OllamaChat:
             self._client.chat(
                 self._model, messages=[], stream=False, keep_alive=self._keep_alive(), options=self._options()
             )
-        except _CLIENT_ERRORS as exc:
+        except CLIENT_ERRORS as exc:
             raise self._mapped(exc, partial=None) from exc
 
     def stream_reply(
@@ -114,7 +130,7 @@ class OllamaChat:
             while cancel is None or not cancel.is_set():
                 try:
                     part = next(parts, None)
-                except _CLIENT_ERRORS as exc:
+                except CLIENT_ERRORS as exc:
                     raise self._mapped(exc, partial="".join(received)) from exc
                 if part is None:
                     if finished:
@@ -137,42 +153,54 @@ class OllamaChat:
 
     def _mapped(self, exc: Exception, partial: str | None) -> LLMError:
         """The ``LLMError`` for a client failure; ``partial`` is None outside a reply stream."""
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
-            return LLMError(
-                f"Cannot reach Ollama at {self.host}",
-                "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host).",
-            )
-        if isinstance(exc, ollama.ResponseError):
-            return self._response_error(exc, partial)
-        if isinstance(exc, httpx.TransportError) and partial:
-            return _cut_off(partial)
-        if isinstance(exc, httpx.TimeoutException):
-            return LLMError(
-                f"Ollama at {self.host} did not answer within {self._settings.timeout_s:g} s",
-                "It may still be loading the model: try again, or raise llm.timeout_s.",
-            )
-        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError) and partial is not None:
-            return _cut_off(partial)
-        # What is left: json or pydantic errors, or transport failures such as a wrong scheme.
-        return LLMError(
-            f"The server at {self.host} does not answer like Ollama ({type(exc).__name__})",
-            "Check that OLLAMA_HOST / llm.host points at an Ollama server.",
-        )
+        return client_error(exc, self.host, self._settings.timeout_s, self._model, partial)
 
-    def _response_error(self, exc: ollama.ResponseError, partial: str | None) -> LLMError:
-        if exc.status_code == 404:
-            return LLMError(
-                f"Model '{self._model}' is not available on {self.host}", f"Run 'ollama pull {self._model}'."
-            )
-        if exc.status_code < 0:
-            # An error line inside a stream: the server gave up mid-reply.
-            if partial:
-                return _cut_off(partial)
-            return LLMError(f"Ollama failed: {exc.error}", "Check the Ollama server's log, then ask again.")
+
+def client_error(
+    exc: Exception, host: str, timeout_s: float, model: str = "", partial: str | None = None
+) -> LLMError:
+    """The ``LLMError`` for a failure of the client talking to ``host`` (about ``model``, if any);
+    ``partial`` is the reply text so far inside a reply stream, else None."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
         return LLMError(
-            f"Ollama answered {exc.status_code}: {exc.error}",
-            "Check the Ollama server's log, then ask again.",
+            f"Cannot reach Ollama at {host}",
+            "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host).",
         )
+    if isinstance(exc, ollama.ResponseError):
+        return _response_error(exc, host, model, partial)
+    if isinstance(exc, httpx.TransportError) and partial:
+        return _cut_off(partial)
+    if isinstance(exc, httpx.TimeoutException):
+        return LLMError(
+            f"Ollama at {host} did not answer within {timeout_s:g} s",
+            "It may still be loading the model: try again, or raise llm.timeout_s.",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError) and partial is not None:
+        return _cut_off(partial)
+    # What is left: json or pydantic errors, or transport failures such as a wrong scheme.
+    return LLMError(
+        f"The server at {host} does not answer like Ollama ({type(exc).__name__})",
+        "Check that OLLAMA_HOST / llm.host points at an Ollama server.",
+    )
+
+
+def _response_error(exc: ollama.ResponseError, host: str, model: str, partial: str | None) -> LLMError:
+    if exc.status_code == 404 and model:
+        return LLMError(f"Model '{model}' is not available on {host}", f"Run 'ollama pull {model}'.")
+    if exc.status_code in (401, 403):
+        return LLMError(
+            f"Ollama at {host} refused the request ({exc.status_code}: {exc.error})",
+            "Check the API key in the settings (Assistant page).",
+        )
+    if exc.status_code < 0:
+        # An error line inside a stream: the server gave up mid-reply.
+        if partial:
+            return _cut_off(partial)
+        return LLMError(f"Ollama failed: {exc.error}", "Check the Ollama server's log, then ask again.")
+    return LLMError(
+        f"Ollama answered {exc.status_code}: {exc.error}",
+        "Check the Ollama server's log, then ask again.",
+    )
 
 
 def _wire_message(message: ChatMessage) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +36,23 @@ def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
         ) from None
 
 
+def voice_names(voices_path: Path) -> list[str]:
+    """The voices in a Kokoro voices file (an ``.npz`` archive), sorted, without loading the model."""
+    try:
+        with np.load(voices_path) as voices:
+            return sorted(voices.files)
+    except (OSError, ValueError, zipfile.BadZipFile, AttributeError) as exc:
+        raise ModelFileError(
+            f"Cannot read the voices in {voices_path.name} ({first_line(exc)})",
+            "Import the voices file again with 'desktop-assistant models import-kokoro'.",
+        ) from None
+
+
 class KokoroSynthesizer:
-    """One synthesis per chunk, with the voice, speed and language from settings."""
+    """One synthesis per chunk, with the voice, speed and language from settings.
+
+    ``synthesize_with`` speaks with another voice and speed (a preview) without changing them.
+    """
 
     def __init__(self, settings: TtsSettings, model_path: Path, voices_path: Path) -> None:
         self._settings = settings
@@ -46,6 +63,9 @@ class KokoroSynthesizer:
                 f"Voice '{settings.voice}' is not in {voices_path.name}",
                 f"Set tts.voice to one of: {', '.join(sorted(voices))}.",
             )
+        self._voices = frozenset(voices)
+        # The phonemizer under Kokoro is not known to be thread-safe; a preview waits for the engine's chunk.
+        self._lock = threading.Lock()
         log.info("Kokoro loaded from %s, voice %s", model_path, settings.voice)
 
     @property
@@ -55,9 +75,17 @@ class KokoroSynthesizer:
 
     def synthesize(self, text: str) -> npt.NDArray[np.float32]:
         """Speak one chunk of spoken-form text."""
-        samples, rate = self._kokoro.create(
-            text, voice=self._settings.voice, speed=self._settings.speed, lang=self._settings.language
-        )
+        return self.synthesize_with(text, self._settings.voice, self._settings.speed)
+
+    def synthesize_with(self, text: str, voice: str, speed: float) -> npt.NDArray[np.float32]:
+        """Speak ``text`` with ``voice`` at ``speed``; the settings' voice and speed stay as they are."""
+        if voice not in self._voices:
+            raise ModelFileError(
+                f"Voice '{voice}' is not in the voices file",
+                f"Choose one of: {', '.join(sorted(self._voices))}.",
+            )
+        with self._lock:
+            samples, rate = self._kokoro.create(text, voice=voice, speed=speed, lang=self._settings.language)
         if rate != KOKORO_RATE:
             raise ModelFileError(
                 f"Kokoro returned {rate} Hz audio, not {KOKORO_RATE}", "Use a Kokoro v1.0 model."

@@ -1,0 +1,142 @@
+"""The Assistant settings page: the Ollama server, its models, the API key (keyring) and the persona."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from desktop_assistant.config.secrets import SecretStore
+from desktop_assistant.core.conversation import default_persona
+from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, DEFAULT_HOST, resolve_host
+from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage, plain_button
+from desktop_assistant.ui.settings_services import ModelInfo
+
+
+class AssistantPage(SettingsPage):
+    """Which Ollama answers and how it is asked to behave.
+
+    The model list comes from the server on a worker thread; only the latest request's answer is shown.
+    """
+
+    def __init__(self, tools: PageTools, secrets: SecretStore, parent: QWidget | None = None) -> None:
+        super().__init__(tools, parent)
+        self._secrets = secrets
+        self._api_key: str | None = None
+        self._request = 0
+        self.host = self.line_edit(
+            "llm.host", self.tr("Ollama &server"), self.tr("Empty: OLLAMA_HOST, else the local server.")
+        )
+        self.host.setPlaceholderText(DEFAULT_HOST)
+        self.host.editingFinished.connect(self.refresh)
+        self.model = QComboBox(self)
+        self.model.activated.connect(
+            lambda index: tools.saver.save("llm.model", self.model.itemData(index))
+        )
+        self.refresh_button = plain_button(self.tr("&Refresh"), self.tr("Refresh the model list"), self)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.server_message = QLabel(self)
+        self.server_message.setWordWrap(True)
+        self.server_message.setAccessibleName(self.tr("Server status"))
+        models = QWidget(self)
+        column = QVBoxLayout(models)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.model, 1)
+        row.addWidget(self.refresh_button)
+        column.addLayout(row)
+        column.addWidget(self.server_message)
+        self.add_row(self.tr("&Model"), models)
+        self.model.setAccessibleName(self.tr("Model"))
+        self.api_key = QLineEdit(self)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.editingFinished.connect(self._store_key)
+        self.forget_key = plain_button(self.tr("&Forget"), self.tr("Forget the API key"), self)
+        self.forget_key.setEnabled(False)
+        self.forget_key.clicked.connect(self._forget_key)
+        key_row = QWidget(self)
+        key_layout = QHBoxLayout(key_row)
+        key_layout.setContentsMargins(0, 0, 0, 0)
+        key_layout.addWidget(self.api_key, 1)
+        key_layout.addWidget(self.forget_key)
+        self.add_row(self.tr("API &key"), key_row, self.tr("Kept in the system keyring, never in a file."))
+        self.api_key.setAccessibleName(self.tr("API key"))
+        self.persona = CommitTextEdit(tools.saver.current.llm.persona or default_persona(), self)
+        self.persona.setTabChangesFocus(True)
+        self.persona.editingFinished.connect(self._save_persona)
+        self.reset_persona = plain_button(
+            self.tr("Reset to &built-in"), self.tr("Reset the persona to the built-in one"), self
+        )
+        self.reset_persona.clicked.connect(self._reset_persona)
+        self.add_row(self.tr("&Persona"), self.persona, self.tr("The instructions the model gets first."))
+        self.form.addRow("", self.reset_persona)
+        self._show_models([])
+        self.api_key.setEnabled(False)
+        tools.calls.run(lambda: secrets.get(API_KEY_SECRET), self._key_loaded, self._keyring_failed)
+
+    def refresh(self) -> None:
+        """Ask the server for its models again."""
+        self._request += 1
+        request = self._request
+        host = self.tools.saver.current.llm.host
+        key = self._api_key
+        self.server_message.setText(self.tr("Asking {host} for its models…").format(host=resolve_host(host)))
+        self.tools.calls.run(
+            lambda: self.tools.services.ollama_models(host, key),
+            lambda models: self._models_listed(request, models),
+            lambda line: self._models_failed(request, line),
+        )
+
+    def _models_listed(self, request: int, models: list[ModelInfo]) -> None:
+        if request != self._request:
+            return
+        self._show_models(models)
+        self.server_message.setText(
+            "" if models else self.tr("The server has no models yet: pull one, e.g. 'ollama pull gemma3:4b'.")
+        )
+
+    def _models_failed(self, request: int, line: str) -> None:
+        if request == self._request:
+            self._show_models([])
+            self.server_message.setText(line)
+
+    def _show_models(self, models: list[ModelInfo]) -> None:
+        """The server's models, vision ones badged; the chosen model stays listed even when absent."""
+        current = self.tools.saver.current.llm.model
+        self.model.clear()
+        for info in models:
+            text = self.tr("{name}  (sees images)") if info.sees_images else "{name}"
+            self.model.addItem(text.format(name=info.name), info.name)
+        if current not in [info.name for info in models]:
+            note = self.tr("{name}  (not on the server)") if models else "{name}"
+            self.model.insertItem(0, note.format(name=current), current)
+        self.model.setCurrentIndex(self.model.findData(current))
+
+    def _key_loaded(self, key: str | None) -> None:
+        self._api_key = key
+        self.api_key.setEnabled(True)
+        self.forget_key.setEnabled(key is not None)
+        stored = self.tr("Stored in the keyring (type to replace)")
+        self.api_key.setPlaceholderText(stored if key else self.tr("None (a local server needs none)"))
+        self.refresh()
+
+    def _keyring_failed(self, line: str) -> None:
+        self.api_key.setPlaceholderText(self.tr("No keyring available"))
+        self.api_key.setToolTip(line)
+        self.refresh()
+
+    def _store_key(self) -> None:
+        key = self.api_key.text().strip()
+        if not key:
+            return
+        self.api_key.clear()
+        self.tools.calls.run(lambda: self._secrets.set(API_KEY_SECRET, key), lambda _: self._key_loaded(key))
+
+    def _forget_key(self) -> None:
+        self.tools.calls.run(lambda: self._secrets.delete(API_KEY_SECRET), lambda _: self._key_loaded(None))
+
+    def _save_persona(self) -> None:
+        text = self.persona.toPlainText().strip()
+        self.tools.saver.save("llm.persona", "" if text == default_persona() else text)
+
+    def _reset_persona(self) -> None:
+        self.persona.setPlainText(default_persona())
+        self.tools.saver.save("llm.persona", "")

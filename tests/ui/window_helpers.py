@@ -44,7 +44,7 @@ def drop_files(window: MainWindow, *paths: Path) -> tuple[bool, bool]:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
     where, action, button = QPointF(10, 10), Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton
-    enter = QDragEnterEvent(where, action, mime, button, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(where.toPoint(), action, mime, button, Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(enter)
     drop = QDropEvent(where, action, mime, button, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(drop)

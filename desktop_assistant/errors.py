@@ -64,3 +64,7 @@ class ReplyInterrupted(LLMError):
 
 class SecretStoreError(AssistantError):
     """No usable keyring backend, or the keyring refused the operation."""
+
+
+class HotkeyError(AssistantError):
+    """A hotkey is malformed, or this desktop cannot deliver global key presses."""

@@ -69,7 +69,7 @@ class MainWindow(QMainWindow):
         self.talk_button.setToolTip(self.tr("Hold with the mouse or the Space key while you speak"))
         self.stop_button = self._button(self.tr("Stop"), self.tr("Stop the answer (Esc)"))
         self.tray = ImageTray(max_image_side, self)
-        self.settings_button = self._button(self.tr("Settings…"), self.tr("Open the settings"))
+        self.settings_button = self._button(self.tr("Settings…"), self.tr("Open the settings (Ctrl+,)"))
         self._lay_out()
         self._connect()
         self.set_ready(False, self.tr("Starting…"))
@@ -123,6 +123,11 @@ class MainWindow(QMainWindow):
             self.status_line.show_message(line)
         elif ready:
             self.status_line.clear_info()
+
+    def copy_conversation(self) -> None:
+        """Put the whole conversation on the clipboard as plain text (Ctrl+Shift+C)."""
+        QGuiApplication.clipboard().setText(self.transcript.as_text())
+        self.status_line.flash(self.tr("Conversation copied to the clipboard."))
 
     def shutdown(self) -> None:
         """Stop the image worker and the meter (done on a close that is not a hide)."""
@@ -202,6 +207,8 @@ class MainWindow(QMainWindow):
         self.tray.failed.connect(self._image_failed)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.stop_requested)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self).activated.connect(self._paste)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self).activated.connect(self.copy_conversation)
+        QShortcut(QKeySequence("Ctrl+,"), self).activated.connect(self.settings_requested)
 
     def _send(self) -> None:
         text = self.compose.toPlainText().strip()

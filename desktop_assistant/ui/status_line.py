@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
 
 from desktop_assistant.ui.level_meter import LevelMeter
 
 _ICON_SIDE = 16
+FLASH_MS = 4000
 
 
 class StatusLine(QWidget):
@@ -17,6 +18,10 @@ class StatusLine(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._error = False
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self.clear_message)
         self._state = QLabel(self)
         self._state.setAccessibleName(self.tr("State"))
         self.meter = LevelMeter(self)
@@ -49,10 +54,16 @@ class StatusLine(QWidget):
 
     def show_message(self, line: str, error: bool = False) -> None:
         """Show one line; an error gets a warning icon and stays until cleared or dismissed."""
+        self._flash_timer.stop()  # a new line replaces a flashed one for good
         self._error = error
         self._message.setText(line)
         self._icon.setVisible(error)
         self.dismiss_button.setVisible(bool(line))
+
+    def flash(self, line: str) -> None:
+        """Show an info line that goes away by itself after a few seconds (unless replaced)."""
+        self.show_message(line)
+        self._flash_timer.start()
 
     def clear_message(self) -> None:
         """Remove the message, error or not."""

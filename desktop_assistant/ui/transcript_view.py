@@ -126,6 +126,17 @@ class TurnView(QFrame):
             self._images.insertWidget(self._images.count() - 1, label)
         self._image_count += len(images)
 
+    def as_text(self) -> str:
+        """The turn as the user sees it, in plain text: the question, the reply and its notes."""
+        parts = []
+        if not self.question.isHidden():
+            parts.append(self.tr("You: {text}").format(text=self.question.text()))
+        if not self.reply.isHidden():
+            parts.append(self.tr("Assistant: {text}").format(text=self.reply.toPlainText()))
+        if not self.note.isHidden():
+            parts.append(self.note.text())
+        return "\n".join(parts)
+
     def image_count(self) -> int:
         """How many thumbnails the question shows."""
         return self._image_count
@@ -160,6 +171,8 @@ class TurnView(QFrame):
                 notes.append(self.tr("Interrupted before any of the reply was heard"))
         if event.incomplete:
             notes.append(self.tr("The reply is incomplete: it was cut off."))
+        if event.blocked:
+            notes.append(self.tr("Not read aloud past a blocked phrase (Settings, Guard)."))
         if event.error:
             notes.append(self.tr("Error: {line}").format(line=event.error))
         return notes
@@ -186,6 +199,10 @@ class TranscriptView(QScrollArea):
     def turn(self, turn_id: str) -> TurnView | None:
         """The view of turn ``turn_id``, if it is shown."""
         return self._turns.get(turn_id)
+
+    def as_text(self) -> str:
+        """The whole conversation in plain text, oldest turn first (for the clipboard)."""
+        return "\n\n".join(view.as_text() for view in self._turns.values())
 
     def add_question(self, turn_id: str, text: str, images: Sequence[PendingImage]) -> None:
         """A turn's question is final: show it with its images."""

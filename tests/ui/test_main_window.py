@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_assistant.core.events import ReplyDelta, State, StateChanged, TranscriptReady
 from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.status_line import FLASH_MS
 from desktop_assistant.ui.transcript_view import TurnView
 from tests.ui.window_helpers import drop_files, ended, write_png
 
@@ -209,6 +210,32 @@ def test_interrupted_and_incomplete_turns_are_marked(window: MainWindow) -> None
     assert "incomplete" in _turn(window, "t2").note.text()
 
 
+def test_a_blocked_reply_says_it_was_not_read_aloud(window: MainWindow) -> None:
+    window.apply(TranscriptReady("t1", "my card?"))
+    window.apply(ended("t1", reply="It is secret.", spoken="", heard="", blocked=True))
+
+    assert "blocked phrase" in _turn(window, "t1").note.text()
+
+
+def test_the_conversation_is_copied_as_shown(window: MainWindow, qtbot: QtBot) -> None:
+    window.apply(TranscriptReady("t1", "What is **this**?"))
+    window.apply(ReplyDelta("t1", "A **bold** answer."))
+    window.apply(ended("t1", transcript="What is **this**?", reply="A **bold** answer."))
+    window.apply(TranscriptReady("t2", "And then?"))
+    window.apply(ended("t2", transcript="And then?", reply="Half", incomplete=True))
+
+    QTest.keyClick(
+        window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+
+    assert QGuiApplication.clipboard().text() == (
+        "You: What is **this**?\nAssistant: A bold answer.\n\n"
+        "You: And then?\nAssistant: Half\nThe reply is incomplete: it was cut off."
+    )
+    assert window.status_line.message() == "Conversation copied to the clipboard."
+    qtbot.waitUntil(lambda: window.status_line.message() == "", timeout=FLASH_MS + 2000)
+
+
 def test_a_dropped_tap_shows_nothing(window: MainWindow) -> None:
     window.apply(StateChanged("t1", State.RECORDING))
     window.apply(ended("t1", transcript="", reply="", spoken="", heard="", interrupted=True))
@@ -292,9 +319,11 @@ def test_stop_button_and_escape_request_a_stop(window: MainWindow, qtbot: QtBot)
     assert stops == [True, True]
 
 
-def test_settings_button_requests_settings(window: MainWindow, qtbot: QtBot) -> None:
+def test_settings_button_and_ctrl_comma_request_settings(window: MainWindow, qtbot: QtBot) -> None:
     with qtbot.waitSignal(window.settings_requested, timeout=1000):
         QTest.mouseClick(window.settings_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.settings_requested, timeout=1000):
+        QTest.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
 
 
 def test_images_leave_the_tray_with_their_turns_transcript(

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.gui_stall import gui_stall_ms
 from benchmarks.ollama_api import OllamaTestServer
-from desktop_assistant.app import Context, build_engine, load_stages
+from desktop_assistant.app import Context, build_engine, load_stages, open_speaker
 from desktop_assistant.assets import resource_path
 from desktop_assistant.audio.capture import ClipSource, Microphone
 from desktop_assistant.audio.files import read_audio
@@ -31,7 +32,7 @@ from desktop_assistant.audio.playback import Player
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import TurnEndWaiter
-from desktop_assistant.errors import AssistantError, AudioDeviceError
+from desktop_assistant.errors import AssistantError
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.text.spoken import to_spoken
 
@@ -49,8 +50,6 @@ BARGE_IN_AFTER_S = 0.4
 TURN_TIMEOUT_S = 120.0
 # The speaker takes audio in 10 ms blocks: a reply waits at most one block for the device.
 PLAYER_BLOCK_MS = 10
-# A new PulseAudio stream takes about 2 s to run steadily; timing starts after that.
-STREAM_START_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,12 @@ def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
             OllamaChat(replace(context.settings.llm, host=server.url), MODEL),
             loaded.synthesizer,
         )
-        player, device = _player(stages.synthesizer.sample_rate)
+        player, no_speaker = open_speaker("", stages.synthesizer.sample_rate, PLAYER_BLOCK_MS)
+        device = "PortAudio default output" if no_speaker is None else "real-time sink (no audio device)"
         try:
             engine = _engine_arm(context, stages, player, clips, turns)
             naive = _naive_arm(stages, player, clips, turns)
+            stall_ms = gui_stall_ms(context, stages, player, clips)
         finally:
             player.close()
     warm = engine.ttfa_ms[1:] or engine.ttfa_ms
@@ -93,6 +94,7 @@ def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
         "ratio": round(_pct(engine.ttfa_ms, 50) / _pct(naive.ttfa_ms, 50), 3),
         "overhead_ms_p90": _pct(engine.overhead_ms, 90),
         "bargein_ms_p90": _pct(engine.bargein_ms, 90),
+        "gui_stall_ms_max": stall_ms,
         "cold_warm_ratio": round(engine.ttfa_ms[0] / statistics.median(warm), 3),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {device}",
@@ -183,20 +185,6 @@ def _wait(probe: Any) -> Any:
             return value
         time.sleep(0.005)
     raise AssistantError("The benchmark timed out waiting for audio", "See the log file.")
-
-
-def _player(rate: int) -> tuple[Player, str]:
-    """The default speaker if PortAudio has one, else a sink that consumes at the real-time rate."""
-    player = Player(source_rate=rate, block_ms=PLAYER_BLOCK_MS)
-    try:
-        player.start()
-        device = "PortAudio default output"
-    except AudioDeviceError:
-        player = Player(source_rate=rate, block_ms=PLAYER_BLOCK_MS, realtime_sink=True)
-        player.start()
-        device = "real-time sink (no audio device)"
-    player.wait_live(STREAM_START_S)
-    return player, device
 
 
 def _clips(speech: Path | None) -> list[npt.NDArray[np.float32]]:

@@ -1,0 +1,93 @@
+"""``desktop-assistant run``: the Qt application around the controller, one instance per user."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sys
+
+from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from desktop_assistant.app import Context
+from desktop_assistant.errors import AssistantError
+from desktop_assistant.ui.controller import APP_ID, AppController
+from desktop_assistant.ui.instance import InstanceGuard, send_command
+from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.tray import TrayIcon, state_icon
+
+
+def run_app() -> int:
+    """Show the app (or, when one already runs, its window) and run until the user quits."""
+    context = Context.load()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Desktop Assistant")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(state_icon("idle"))
+    controller: AppController | None = None
+
+    def handle(command: str) -> str | None:
+        if controller is None:
+            return app.translate("App", "still starting")
+        return controller.command(command)
+
+    guard = InstanceGuard(context.paths, handle)
+    if not guard.acquire():
+        error = send_command(context.paths, "show")
+        if error is not None:
+            raise AssistantError(app.translate("App", "The running app did not answer: {0}").format(error))
+        print(app.translate("App", "Desktop Assistant is already running; its window is now shown."))
+        return 0
+    window = MainWindow(context.settings.llm.max_image_side)
+    tray = TrayIcon() if QSystemTrayIcon.isSystemTrayAvailable() else None
+    window.hide_on_close = tray is not None
+    app.setQuitOnLastWindowClosed(tray is None)
+    controller = AppController(context, window, tray)
+    if tray is not None:
+        tray.quit_requested.connect(app.quit)
+        tray.show()
+    else:
+        window.show_status(
+            app.translate("App", "No system tray here: this window is the app; closing it quits.")
+        )
+    signals = SignalWatcher(app)
+    window.show()
+    controller.start()
+    try:
+        return app.exec()
+    finally:
+        signals.close()
+        controller.shutdown()
+        if tray is not None:
+            tray.hide()
+        guard.release()
+
+
+class SignalWatcher(QObject):
+    """Ctrl+C and SIGTERM quit through the event loop, so the engine and devices close cleanly."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        signal.set_wakeup_fd(self._writer.fileno())
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: None)  # the wake-up byte does the work
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._woke)
+        self._app = app
+
+    def close(self) -> None:
+        """Stop watching and give the signals back to Python."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(-1)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, signal.SIG_DFL if number == signal.SIGTERM else signal.default_int_handler)
+        self._reader.close()
+        self._writer.close()
+
+    def _woke(self) -> None:
+        self._reader.recv(64)
+        self._app.quit()

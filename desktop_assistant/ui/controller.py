@@ -1,0 +1,294 @@
+"""The desktop app's wiring: window, tray, hotkeys and command socket in; engine commands out.
+
+Everything here runs on the GUI thread. The models load on one background thread (the window is usable,
+"Loading models…", meanwhile); engine events arrive through the ``EventBridge``; hotkey backends may call
+from their own threads and are marshalled through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop_assistant.app import Context, Runtime
+from desktop_assistant.config.settings import Settings
+from desktop_assistant.config.store import SettingsStore
+from desktop_assistant.core.events import Event, State, StateChanged, TurnEnded
+from desktop_assistant.errors import AssistantError
+from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError, KeyCombo
+from desktop_assistant.hotkey.choose import choose_backend
+from desktop_assistant.hotkey.push_to_talk import PushToTalk
+from desktop_assistant.tts.kokoro import KokoroSynthesizer
+from desktop_assistant.ui.bridge import EventBridge
+from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.settings_dialog import SettingsDialog
+from desktop_assistant.ui.settings_services import AppSettingsServices
+from desktop_assistant.ui.tray import TrayIcon
+
+log = logging.getLogger(__name__)
+
+APP_ID = "io.github.desktop_assistant"
+
+
+class QtCall:
+    """A callback scheduled on the GUI thread's event loop; ``cancel()`` before it fires drops it."""
+
+    def __init__(self, parent: QObject, delay_s: float, callback: Callable[[], None]) -> None:
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(callback)
+        self._timer.start(int(delay_s * 1000))
+
+    def cancel(self) -> None:
+        """Drop the call if it has not fired yet."""
+        self._timer.stop()
+        self._timer.deleteLater()
+
+
+class QtScheduler:
+    """``PushToTalk``'s scheduler on the GUI thread."""
+
+    def __init__(self, parent: QObject) -> None:
+        self._parent = parent
+
+    def call_later(self, delay_s: float, callback: Callable[[], None]) -> QtCall:
+        """Run ``callback`` on the GUI thread after ``delay_s``."""
+        return QtCall(self._parent, delay_s, callback)
+
+
+class AppController(QObject):
+    """Turns what the user does (hotkey, window, tray, ``ptt``) into engine commands, and engine events
+    into what the window and tray show."""
+
+    _loaded = Signal(object)  # a Runtime, or the AssistantError that stopped it
+    _hotkey = Signal(str)  # "press" or "release", from a backend's thread
+
+    def __init__(self, context: Context, window: MainWindow, tray: TrayIcon | None) -> None:
+        super().__init__()
+        self._context = context
+        self._store = SettingsStore(context.paths)
+        self._window = window
+        self._tray = tray
+        self._bridge = EventBridge(self)
+        self._bridge.arrived.connect(window.apply)
+        self._bridge.arrived.connect(self._observe)
+        self._runtime: Runtime | None = None
+        self._loader: threading.Thread | None = None
+        self._closing = False
+        self._backend: HotkeyBackend | None = None
+        self._ptt = self._push_to_talk(context.settings)
+        self._dialog: SettingsDialog | None = None
+        self._loaded.connect(self._on_loaded)
+        self._hotkey.connect(self._on_hotkey)
+        window.hold_pressed.connect(lambda: self._ptt.press())
+        window.hold_released.connect(lambda: self._ptt.release())
+        window.stop_requested.connect(self.stop)
+        window.ask_typed.connect(self._ask_typed)
+        window.settings_requested.connect(self.open_settings)
+        if tray is not None:
+            tray.show_requested.connect(self.show_window)
+            tray.talk_requested.connect(lambda: self._ptt.toggle())
+            tray.stop_requested.connect(self.stop)
+            tray.settings_requested.connect(self.open_settings)
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start loading the models and listening to the hotkey."""
+        self._start_hotkeys(self._context.settings)
+        self._load(self._context, None)
+
+    def shutdown(self) -> None:
+        """Stop the hotkeys, wait for a load in progress, and close the engine and devices."""
+        self._closing = True
+        self._stop_hotkeys()
+        if self._loader is not None:
+            self._loader.join()
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+    def command(self, name: str) -> str | None:
+        """A command from the local socket (``ptt``, a second launch); None or a one-line error."""
+        if name == "show":
+            self.show_window()
+        elif name == "press":
+            self._ptt.press()
+        elif name == "release":
+            self._ptt.release()
+        elif name == "toggle":
+            self._ptt.toggle()
+        return None
+
+    # ----- what the user asks for ------------------------------------------------------------
+
+    def show_window(self) -> None:
+        """Bring the conversation window to the front."""
+        self._window.showNormal()
+        self._window.raise_()
+        self._window.activateWindow()
+
+    def stop(self) -> None:
+        """Stop the turn in progress (the Stop button, Escape, the tray)."""
+        if self._runtime is not None:
+            self._runtime.engine.cancel()
+
+    def open_settings(self) -> None:
+        """Show the settings dialog; what it saves applies when it closes."""
+        if self._dialog is not None:
+            self._dialog.raise_()
+            self._dialog.activateWindow()
+            return
+        synthesizer = self._runtime.stages.synthesizer if self._runtime is not None else None
+        kokoro = synthesizer if isinstance(synthesizer, KokoroSynthesizer) else None
+        services = AppSettingsServices(self._context, kokoro)
+        self._dialog = SettingsDialog(self._store, services, self._window)
+        self._dialog.finished.connect(self._settings_closed)
+        self._dialog.show()
+
+    # ----- PushToTalk's target ---------------------------------------------------------------
+
+    def start_talking(self) -> None:
+        """The key went down: start recording, with the images waiting in the window."""
+        if self._runtime is None:
+            self._window.show_status(self.tr("Still loading the models; try again in a moment."), error=True)
+            return
+        images = self._window.pending_images()
+        try:
+            turn = self._runtime.engine.press(images)
+        except AssistantError as exc:
+            self._window.show_status(exc.line(), error=True)
+            return
+        if turn is not None:
+            self._window.images_sent(turn.id, images)
+
+    def stop_talking(self) -> None:
+        """The key went up: the recording is the question."""
+        if self._runtime is not None:
+            self._runtime.engine.release()
+
+    def drop_talking(self) -> None:
+        """A tap, not a hold: throw the recording away (a tap during a reply has already stopped it)."""
+        if self._runtime is not None:
+            self._runtime.engine.cancel()
+
+    # ----- internals -------------------------------------------------------------------------
+
+    def _ask_typed(self, text: str, images: object) -> None:
+        if self._runtime is None:
+            self._window.show_status(self.tr("Still loading the models; try again in a moment."), error=True)
+            return
+        sent = tuple(images) if isinstance(images, tuple) else ()
+        turn = self._runtime.engine.ask_text(text, sent)
+        self._window.images_sent(turn.id, sent)
+
+    def _load(self, context: Context, old: Runtime | None) -> None:
+        """Close ``old`` and open a runtime for ``context`` on a background thread."""
+        self._window.set_ready(False, self.tr("Loading models…"))
+
+        def load() -> None:
+            if old is not None:
+                old.close()
+            try:
+                self._loaded.emit(Runtime.open(context, self._bridge))
+            except AssistantError as exc:
+                self._loaded.emit(exc)
+            except Exception:
+                log.exception("loading the models failed")
+                self._loaded.emit(
+                    AssistantError("The models could not be loaded", "The log file has the details.")
+                )
+
+        self._loader = threading.Thread(target=load, name="model-loader", daemon=True)
+        self._loader.start()
+
+    def _on_loaded(self, result: object) -> None:
+        if self._loader is not None:
+            self._loader.join()
+            self._loader = None
+        if isinstance(result, AssistantError):
+            self._window.set_ready(False, result.line())
+            self._show_error(result.line())
+            return
+        assert isinstance(result, Runtime)
+        if self._closing:
+            result.close()
+            return
+        self._runtime = result
+        log.info("Models loaded; ready to talk")
+        microphone = result.microphone
+        self._window.set_level_source((lambda: microphone.level) if microphone is not None else None)
+        self._window.set_ready(True)
+        for notice in result.notices:
+            self._show_error(notice.line())
+
+    def _settings_closed(self) -> None:
+        self._dialog = None
+        settings = self._store.load()
+        old = self._context.settings
+        if settings == old:
+            return
+        self._context = Context(self._context.paths, settings)
+        if settings.ui != old.ui:
+            self._stop_hotkeys()
+            self._ptt = self._push_to_talk(settings)
+            self._start_hotkeys(settings)
+        if self._engine_settings(settings) != self._engine_settings(old) and self._loader is None:
+            runtime, self._runtime = self._runtime, None
+            self._load(self._context, runtime)
+
+    @staticmethod
+    def _engine_settings(settings: Settings) -> tuple[object, ...]:
+        return (settings.audio, settings.stt, settings.llm, settings.tts, settings.text)
+
+    def _push_to_talk(self, settings: Settings) -> PushToTalk:
+        ui = settings.ui
+        return PushToTalk(self, ui.min_press_ms / 1000, ui.max_hold_s, QtScheduler(self))
+
+    def _start_hotkeys(self, settings: Settings) -> None:
+        try:
+            combo = KeyCombo.parse(settings.ui.hotkey)
+            self._backend = choose_backend(
+                settings.ui.hotkey_backend, combo, APP_ID, os.environ, on_error=self._hotkey_failed
+            )
+            if self._backend is not None:
+                self._backend.start(lambda: self._hotkey.emit("press"), lambda: self._hotkey.emit("release"))
+        except HotkeyError as exc:
+            self._backend = None
+            self._show_error(exc.line())
+
+    def _stop_hotkeys(self) -> None:
+        if self._backend is not None:
+            self._backend.stop()
+            self._backend = None
+
+    def _hotkey_failed(self, error: HotkeyError) -> None:
+        """The backend stopped after it started (the portal session was declined or lost)."""
+        self._backend = None
+        self._show_error(error.line())
+
+    def _on_hotkey(self, what: str) -> None:
+        if what == "press":
+            self._ptt.press()
+        else:
+            self._ptt.release()
+
+    def _observe(self, event: Event) -> None:
+        if self._tray is None:
+            return
+        if isinstance(event, StateChanged):
+            self._tray.set_state(event.state)
+        elif isinstance(event, TurnEnded) and event.error is not None:
+            self._tray.set_state(State.IDLE, event.error)
+            if not self._window.isVisible():
+                self._tray.notify(self.tr("Desktop Assistant"), event.error)
+
+    def _show_error(self, line: str) -> None:
+        log.warning("%s", line)
+        self._window.show_status(line, error=True)
+        if self._tray is not None and not self._window.isVisible():
+            self._tray.notify(self.tr("Desktop Assistant"), line)

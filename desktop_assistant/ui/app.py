@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -20,6 +22,7 @@ from desktop_assistant.ui.tray import TrayIcon, state_icon
 def run_app() -> int:
     """Show the app (or, when one already runs, its window) and run until the user quits."""
     context = Context.load()
+    _check_display(os.environ)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Desktop Assistant")
@@ -62,6 +65,17 @@ def run_app() -> int:
         if tray is not None:
             tray.hide()
         guard.release()
+
+
+def _check_display(environ: Mapping[str, str]) -> None:
+    """Qt aborts the process when it finds no display; say what to do instead."""
+    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return
+    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        raise AssistantError(
+            "No desktop session to show the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)",
+            "Start it from your desktop session, or ask without a window: desktop-assistant ask --audio FILE",
+        )
 
 
 class SignalWatcher(QObject):

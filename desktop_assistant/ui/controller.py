@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from typing import cast
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -99,8 +100,9 @@ class AppController(QObject):
 
     def start(self) -> None:
         """Start loading the models and listening to the hotkey."""
-        self._start_hotkeys(self._context.settings)
         self._load(self._context, None)
+        # After the "Loading models…" line, so a hotkey problem stays on screen.
+        self._start_hotkeys(self._context.settings)
 
     def shutdown(self) -> None:
         """Stop the hotkeys, wait for a load in progress, and close the engine and devices."""
@@ -214,7 +216,7 @@ class AppController(QObject):
             self._window.set_ready(False, result.line())
             self._show_error(result.line())
             return
-        assert isinstance(result, Runtime)
+        result = cast(Runtime, result)
         if self._closing:
             result.close()
             return

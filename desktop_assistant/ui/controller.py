@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import cast
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from desktop_assistant.app import Context, Runtime
 from desktop_assistant.config.settings import Settings
@@ -149,6 +149,7 @@ class AppController(QObject):
         kokoro = synthesizer if isinstance(synthesizer, KokoroSynthesizer) else None
         services = AppSettingsServices(self._context, kokoro)
         self._dialog = SettingsDialog(self._store, services, self._window)
+        self._dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog.finished.connect(self._settings_closed)
         self._dialog.show()
 
@@ -252,6 +253,13 @@ class AppController(QObject):
         return PushToTalk(self, ui.min_press_ms / 1000, ui.max_hold_s, QtScheduler(self))
 
     def _start_hotkeys(self, settings: Settings) -> None:
+        if settings.ui.hotkey_backend == "ptt":
+            hint = self.tr(
+                "Bind a key to 'desktop-assistant ptt press' and 'ptt release'; hold it and speak."
+            )
+        else:
+            hint = self.tr("Hold {keys} and speak; let go when you are done.").format(keys=settings.ui.hotkey)
+        self._window.set_hint(hint)
         try:
             combo = KeyCombo.parse(settings.ui.hotkey)
             self._backend = choose_backend(

@@ -124,6 +124,16 @@ class MainWindow(QMainWindow):
         elif ready:
             self.status_line.clear_info()
 
+    def set_hint(self, how_to_talk: str) -> None:
+        """What the empty conversation says, starting with ``how_to_talk`` (which key to hold)."""
+        self.transcript.hint.setText(
+            how_to_talk
+            + "\n"
+            + self.tr("Or hold the Talk button, or type a question below.")
+            + "\n"
+            + self.tr("Paste (Ctrl+V) or drop a screenshot to ask about it.")
+        )
+
     def copy_conversation(self) -> None:
         """Put the whole conversation on the clipboard as plain text (Ctrl+Shift+C)."""
         QGuiApplication.clipboard().setText(self.transcript.as_text())

@@ -46,6 +46,7 @@ class SettingsDialog(QDialog):
         self._saver.saved.connect(self._saved)
         self._saver.failed.connect(self.show_status)
         self._calls = BackgroundCalls(self.show_status)
+        self.destroyed.connect(self._calls.close)
         tools = PageTools(self._saver, self._calls, services, self.show_status)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName(self.tr("Settings pages"))

@@ -92,7 +92,12 @@ class BackgroundCalls(QObject):
         # No parent: a worker may still hold this object while the dialog is being torn down.
         super().__init__()
         self._report = report
+        self._closed = False
         self._finished.connect(self._deliver)
+
+    def close(self) -> None:
+        """Drop the results still to come: the widgets they were for are gone."""
+        self._closed = True
 
     def run(
         self,
@@ -122,7 +127,8 @@ class BackgroundCalls(QObject):
             self._finished.emit(on_done, value)
 
     def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
-        callback(value)
+        if not self._closed:
+            callback(value)
 
 
 @dataclasses.dataclass(frozen=True)

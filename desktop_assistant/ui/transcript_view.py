@@ -187,6 +187,14 @@ class TranscriptView(QScrollArea):
         self._follow = True
         container = QWidget(self)
         self._column = QVBoxLayout(container)
+        # Shown until the first turn: what to do in an empty window.
+        self.hint = QLabel(container)
+        self.hint.setTextFormat(Qt.TextFormat.PlainText)
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.hint.setAccessibleName(self.tr("How to ask"))
+        self._column.addWidget(self.hint, 1)
         self._column.addStretch(1)
         self.setWidget(container)
         self.setWidgetResizable(True)
@@ -232,6 +240,7 @@ class TranscriptView(QScrollArea):
     def _view(self, turn_id: str) -> TurnView:
         view = self._turns.get(turn_id)
         if view is None:
+            self.hint.hide()
             view = TurnView(self.widget())
             self._column.insertWidget(self._column.count() - 1, view)
             self._turns[turn_id] = view

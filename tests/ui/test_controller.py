@@ -162,11 +162,15 @@ def test_a_typed_question_goes_to_the_engine_and_shows(
 ) -> None:
     _, window = app
     engine = loaded(qtbot, loader, window)
+    hint = window.transcript.hint
+    assert hint.text().startswith("Bind a key to 'desktop-assistant ptt press' and 'ptt release'")
+    assert hint.isVisible()
     window.compose.setPlainText("What time is it?")
     window.send_button.click()
     assert engine.calls == [("ask_text", "What time is it?", ())]
     view = window.transcript.turn("t2")
     assert view is not None and view.question.text() == "What time is it?"
+    assert not hint.isVisible()
 
 
 def test_a_missing_microphone_is_said_and_typing_still_works(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -431,3 +433,25 @@ def test_every_interactive_control_has_an_accessible_name(open_dialog: OpenDialo
     assert len(controls) >= 20
     unnamed = [f"{type(w).__name__} {w.parentWidget()}" for w in controls if not w.accessibleName()]
     assert unnamed == []
+
+
+def test_an_answer_arriving_after_the_dialog_is_gone_is_dropped(
+    qtbot: QtBot, store: SettingsStore, services: FakeServices, keyring_memory: MemoryKeyring
+) -> None:
+    gate = threading.Event()
+    asked = threading.Event()
+
+    def slow_server(host: str, api_key: str | None) -> list[ModelInfo]:
+        asked.set()
+        assert gate.wait(10)
+        raise LLMError("Ollama is not running", "Start it with: ollama serve")
+
+    services.list_models = slow_server
+    dialog = SettingsDialog(store, services)
+    dialog.show()
+    qtbot.waitUntil(asked.is_set, timeout=5000)
+    shiboken6.delete(dialog)  # what closing does in the app (WA_DeleteOnClose)
+    gate.set()
+    # The failed listing comes back to widgets that no longer exist: nothing may run on them.
+    qtbot.waitUntil(lambda: not any(t.name == "settings-call" for t in threading.enumerate()), timeout=5000)
+    qtbot.wait(200)

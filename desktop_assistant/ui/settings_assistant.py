@@ -7,7 +7,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, DEFAULT_HOST, resolve_host
-from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage, plain_button
+from desktop_assistant.ui.settings_fields import (
+    CommitTextEdit,
+    PageTools,
+    SettingsPage,
+    plain_button,
+    side_by_side,
+)
 from desktop_assistant.ui.settings_services import ModelInfo
 
 
@@ -28,9 +34,7 @@ class AssistantPage(SettingsPage):
         self.host.setPlaceholderText(DEFAULT_HOST)
         self.host.editingFinished.connect(self.refresh)
         self.model = QComboBox(self)
-        self.model.activated.connect(
-            lambda index: tools.saver.save("llm.model", self.model.itemData(index))
-        )
+        self.model.activated.connect(lambda index: tools.saver.save("llm.model", self.model.itemData(index)))
         self.refresh_button = plain_button(self.tr("&Refresh"), self.tr("Refresh the model list"), self)
         self.refresh_button.clicked.connect(self.refresh)
         self.server_message = QLabel(self)
@@ -52,11 +56,7 @@ class AssistantPage(SettingsPage):
         self.forget_key = plain_button(self.tr("&Forget"), self.tr("Forget the API key"), self)
         self.forget_key.setEnabled(False)
         self.forget_key.clicked.connect(self._forget_key)
-        key_row = QWidget(self)
-        key_layout = QHBoxLayout(key_row)
-        key_layout.setContentsMargins(0, 0, 0, 0)
-        key_layout.addWidget(self.api_key, 1)
-        key_layout.addWidget(self.forget_key)
+        key_row = side_by_side(self, self.api_key, self.forget_key)
         self.add_row(self.tr("API &key"), key_row, self.tr("Kept in the system keyring, never in a file."))
         self.api_key.setAccessibleName(self.tr("API key"))
         self.persona = CommitTextEdit(tools.saver.current.llm.persona or default_persona(), self)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -161,6 +162,16 @@ def plain_button(text: str, accessible: str, parent: QWidget) -> QPushButton:
     button.setAutoDefault(False)
     button.setAccessibleName(accessible)
     return button
+
+
+def side_by_side(parent: QWidget, wide: QWidget, narrow: QWidget) -> QWidget:
+    """One form field made of two controls: ``wide`` takes the room, ``narrow`` sits after it."""
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(wide, 1)
+    layout.addWidget(narrow)
+    return row
 
 
 class SettingsPage(QWidget):

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSlider, QWidget
 
 from desktop_assistant.ui.level_meter import LevelMeter
-from desktop_assistant.ui.settings_fields import PageTools, SettingsPage, plain_button, rule_of
+from desktop_assistant.ui.settings_fields import PageTools, SettingsPage, plain_button, rule_of, side_by_side
 from desktop_assistant.ui.settings_services import MicrophoneLevel
 
 # The speed slider works in hundredths, so 1.05 is reachable by keyboard.
@@ -137,11 +137,7 @@ class VoicePage(SettingsPage):
         self.speed_slider.setValue(round(tts.speed * SPEED_STEPS))
         self.speed_slider.valueChanged.connect(lambda steps: self.speed.setValue(steps / SPEED_STEPS))
         self.speed.valueChanged.connect(self._speed_changed)
-        row = QWidget(self)
-        layout = QHBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.speed_slider, 1)
-        layout.addWidget(self.speed)
+        row = side_by_side(self, self.speed_slider, self.speed)
         self.speed.setAccessibleName(self.tr("Speed"))
         caption = QLabel(self.tr("S&peed"), self)
         caption.setBuddy(self.speed)
@@ -178,4 +174,3 @@ def run_sound(tools: PageTools, button: QPushButton, play: Callable[[], None]) -
         tools.report(line)
 
     tools.calls.run(play, lambda _: button.setEnabled(True), failed)
-

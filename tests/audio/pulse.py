@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from tests.processes import terminate
+
 SINK = "vsink"
 MONITOR = f"{SINK}.monitor"
 RATE = 48_000
@@ -91,12 +93,7 @@ class PulseServer:
         """Terminate the daemon, wait for it and remove its folder."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None

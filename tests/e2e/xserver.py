@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.processes import terminate
+
 START_TIMEOUT_S = 10.0
 TOOLS = ("Xvfb", "xdotool", "xclip")
 
@@ -63,12 +65,7 @@ class XServer:
         """Stop the server and remove its folder."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            terminate(proc)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None

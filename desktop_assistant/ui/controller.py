@@ -79,6 +79,8 @@ class AppController(QObject):
         self._bridge.arrived.connect(self._observe)
         self._runtime: Runtime | None = None
         self._loader: threading.Thread | None = None
+        # The engine settings of the runtime loaded (or loading) now.
+        self._loaded_settings = self._engine_settings(context.settings)
         self._closing = False
         self._backend: HotkeyBackend | None = None
         self._ptt = self._push_to_talk(context.settings)
@@ -191,6 +193,7 @@ class AppController(QObject):
 
     def _load(self, context: Context, old: Runtime | None) -> None:
         """Close ``old`` and open a runtime for ``context`` on a background thread."""
+        self._loaded_settings = self._engine_settings(context.settings)
         self._window.set_ready(False, self.tr("Loading models…"))
 
         def load() -> None:
@@ -213,6 +216,12 @@ class AppController(QObject):
         if self._loader is not None:
             self._loader.join()
             self._loader = None
+        if not self._closing and self._engine_settings(self._context.settings) != self._loaded_settings:
+            # The settings changed while these models loaded: load again for the new ones.
+            if not isinstance(result, AssistantError):
+                cast(Runtime, result).close()
+            self._load(self._context, None)
+            return
         if isinstance(result, AssistantError):
             self._window.set_ready(False, result.line())
             self._show_error(result.line())
@@ -231,7 +240,11 @@ class AppController(QObject):
 
     def _settings_closed(self) -> None:
         self._dialog = None
-        settings = self._store.load()
+        try:
+            settings = self._store.load()
+        except AssistantError as exc:
+            self._show_error(exc.line())
+            return
         old = self._context.settings
         if settings == old:
             return
@@ -240,7 +253,7 @@ class AppController(QObject):
             self._stop_hotkeys()
             self._ptt = self._push_to_talk(settings)
             self._start_hotkeys(settings)
-        if self._engine_settings(settings) != self._engine_settings(old) and self._loader is None:
+        if self._engine_settings(settings) != self._loaded_settings and self._loader is None:
             runtime, self._runtime = self._runtime, None
             self._load(self._context, runtime)
 

@@ -78,8 +78,10 @@ class Loader:
     notices: list[AssistantError] = field(default_factory=list)
     go: threading.Event = field(default_factory=threading.Event)
     opened: list[FakeRuntime] = field(default_factory=list)
+    speeds: list[float] = field(default_factory=list)
 
     def __call__(self, context: Context, sink: Callable[[Any], None]) -> FakeRuntime:
+        self.speeds.append(context.settings.tts.speed)
         assert self.go.wait(10)
         if self.outcome is not None:
             raise self.outcome
@@ -229,3 +231,18 @@ def test_changed_engine_settings_reload_the_models(
     qtbot.waitUntil(lambda: len(loader.opened) == 2, timeout=5000)
     assert first.closed
     qtbot.waitUntil(lambda: window.send_button.isEnabled(), timeout=5000)
+
+
+def test_settings_changed_while_loading_load_again_once_loaded(
+    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader, paths: AppPaths
+) -> None:
+    controller, window = app
+    controller.open_settings()
+    dialog = controller._dialog
+    assert dialog is not None
+    SettingsStore(paths).set("tts.speed", 1.4)
+    dialog.close()  # the first load is still waiting
+    loader.go.set()
+    qtbot.waitUntil(lambda: len(loader.opened) == 2 and window.send_button.isEnabled(), timeout=5000)
+    assert loader.speeds == [1.0, 1.4]
+    assert loader.opened[0].closed and not loader.opened[1].closed

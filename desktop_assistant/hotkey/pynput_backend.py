@@ -109,10 +109,10 @@ class PynputBackend:
         keys = pynput_keys(keyboard, self._combo)
         self._tracker = ComboTracker(keys, listener.canonical, on_press, on_release)
         listener.start()
-        if not ready.wait(_READY_TIMEOUT_S) or not listener.is_alive():
+        if not ready.wait(_READY_TIMEOUT_S) or not listener.receiving:
             # Never stop a listener that did not get ready: pynput would wait for it without a limit.
             self._tracker = None
-            raise _unavailable("the keyboard listener did not start")
+            raise _unavailable(listener.failure or "the keyboard listener did not start")
         self._listener = listener
         log.info("listening for %s with pynput", self._combo)
 
@@ -145,15 +145,23 @@ def _ready_listener(keyboard: Any) -> Any:
             super().__init__(on_press=on_press, on_release=on_release)
             self.name = "hotkey-pynput"
             self._ready_event = ready
+            # Set once keys flow; the event alone is also set when the thread ends (no display).
+            self.receiving = False
+            self.failure: str | None = None
 
         def _mark_ready(self) -> None:
             super()._mark_ready()
+            self.receiving = True
             self._ready_event.set()
 
         def run(self) -> None:
             try:
                 super().run()
+            except Exception as exc:  # no display, a display that went away: said by start() or logged
+                self.failure = first_line(exc)
+                log.warning("the keyboard listener stopped: %s", self.failure)
             finally:
+                self.receiving = False
                 self._ready_event.set()
 
         def _stop_platform(self) -> None:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from desktop_assistant.audio.files import read_audio
 from tests.audio.pulse import RATE, PulseServer
-from tests.e2e.xserver import XServer
+from tests.xserver import XServer
 
 START_TIMEOUT_S = 120.0
 SPEECH_RATE = 16_000

@@ -21,8 +21,8 @@ from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.__main__ import main as cli
 from tests.audio.pulse import PulseServer
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
-from tests.e2e.xserver import XServer
 from tests.models_home import english_voices, shared_dir
+from tests.xserver import XServer
 
 REPO = Path(__file__).resolve().parents[2]
 REPLY = (

@@ -23,8 +23,8 @@ from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.audio.pulse import RATE, PulseServer, PulseUnavailable
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
-from tests.e2e.xserver import XServer, XUnavailable
 from tests.models_home import shared_dir, word_error_rate
+from tests.xserver import XServer, XUnavailable
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mark.cli]
 

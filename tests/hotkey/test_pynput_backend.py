@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from desktop_assistant.hotkey.base import KeyCombo
+from desktop_assistant.hotkey.base import HotkeyError, KeyCombo
 from desktop_assistant.hotkey.pynput_backend import ComboTracker, PynputBackend, pynput_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +176,14 @@ def test_real_key_presses_on_x11(listening: Holds) -> None:
     xdotool("keyup", "ctrl+alt+space")
     assert listening.released.wait(EVENT_TIMEOUT_S)
     assert listening.seen == ["press", "release"]
+
+
+def test_a_display_that_does_not_answer_is_one_line_and_stop_returns(
+    keyboard: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISPLAY", ":4242")  # pynput is imported; this display has no server
+    backend = PynputBackend(KeyCombo.parse("Ctrl+Alt+Space"))
+    with pytest.raises(HotkeyError) as raised:
+        backend.start(lambda: None, lambda: None)
+    assert raised.value.line().startswith("Global hotkeys are not available here")
+    backend.stop()

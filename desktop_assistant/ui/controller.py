@@ -301,6 +301,9 @@ class AppController(QObject):
             self._ptt.release()
 
     def _observe(self, event: Event) -> None:
+        if isinstance(event, TurnEnded):
+            how = "interrupted" if event.interrupted else event.error or "answered"
+            log.info("Turn ended (%s): first audio %s ms", how, event.timings_ms.get("first_audio"))
         if self._tray is None:
             return
         if isinstance(event, StateChanged):

@@ -104,6 +104,9 @@ class TurnView(QFrame):
         self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.note.hide()
         self.timing_bar: TimingBar | None = None
+        self.timing_caption = QLabel(self)
+        self.timing_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.timing_caption.hide()
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 4, 0, 4)
         self._layout.addWidget(self.question)
@@ -161,6 +164,13 @@ class TurnView(QFrame):
             self._layout.addWidget(bar)
         else:
             bar.deleteLater()
+        first_audio = event.timings_ms.get("first_audio")
+        if first_audio is not None:
+            self.timing_caption.setText(
+                self.tr("Spoken {seconds} s after the question").format(seconds=f"{first_audio / 1000:.1f}")
+            )
+            self._layout.addWidget(self.timing_caption)
+            self.timing_caption.show()
 
     def _notes(self, event: TurnEnded) -> list[str]:
         notes = []

@@ -105,6 +105,10 @@ class RunningApp:
         files = sorted((self.home / "logs").glob("*.log"))
         return "".join(f.read_text(errors="replace") for f in files)
 
+    def turns_ended(self) -> int:
+        """How many turns the app has logged as over (answered, interrupted or failed)."""
+        return self.log().count("Turn ended (")
+
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "desktop_assistant", *args],

@@ -86,8 +86,7 @@ def _act(
     app.screenshot(out / "listening.png")
     speaking.join()
     x.run("xdotool", "keyup", "ctrl+alt+space")
-    app.wait_for(lambda: "Overall sales grow" in app.conversation(), 90, "the spoken turn's reply")
-    time.sleep(12.0)  # let it finish speaking
+    app.wait_for(lambda: app.turns_ended() == 1, 120, "the spoken turn's end")
 
     # A pasted screenshot, a typed question, the reply streaming in.
     server.tokens_per_s = 6.0
@@ -101,7 +100,7 @@ def _act(
     x.run("xdotool", "key", "Return")
     time.sleep(5.0)
     app.screenshot(out / "mid-reply.png")
-    app.wait_for(lambda: app.conversation().count("Overall sales grow") == 2, 90, "the typed turn's reply")
+    app.wait_for(lambda: app.turns_ended() == 2, 120, "the typed turn's end")
     time.sleep(1.0)
     app.screenshot(out / "reply.png")
 

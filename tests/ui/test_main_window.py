@@ -426,3 +426,14 @@ def test_closing_hides_when_the_tray_keeps_the_app(window: MainWindow) -> None:
     window.hide_on_close = False
     window.show()
     assert window.close()
+
+
+def test_a_spoken_reply_says_how_soon_it_was_heard(window: MainWindow) -> None:
+    window.apply(TranscriptReady("t1", "hello"))
+    window.apply(ended("t1", timings_ms={"stt": 300.0, "first_audio": 1234.0, "total": 4000.0}))
+    window.apply(TranscriptReady("t2", "typed, muted"))
+    window.apply(ended("t2", timings_ms={"llm_first_token": 300.0, "first_audio": None, "total": 900.0}))
+
+    assert _turn(window, "t1").timing_caption.text() == "Spoken 1.2 s after the question"
+    assert not _turn(window, "t1").timing_caption.isHidden()
+    assert _turn(window, "t2").timing_caption.isHidden()

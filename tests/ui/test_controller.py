@@ -20,6 +20,8 @@ from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.ui import controller as controller_module
 from desktop_assistant.ui.controller import AppController
 from desktop_assistant.ui.main_window import MainWindow
+from tests.config.test_secrets import MemoryKeyring, use_keyring
+from tests.ui.test_settings_dialog import FakeServices
 
 pytestmark = pytest.mark.gui
 
@@ -102,6 +104,8 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 def loader(monkeypatch: pytest.MonkeyPatch) -> Loader:
     fake = Loader()
     monkeypatch.setattr(controller_module.Runtime, "open", fake)
+    # The settings dialog gets instant services: no real microphone or speaker opens here.
+    monkeypatch.setattr(controller_module, "AppSettingsServices", lambda context, synthesizer: FakeServices())
     return fake
 
 
@@ -111,10 +115,11 @@ def app(qtbot: QtBot, paths: AppPaths, loader: Loader) -> Iterator[tuple[AppCont
     qtbot.addWidget(window)
     window.show()
     controller = AppController(Context(paths, SettingsStore(paths).load()), window, None)
-    controller.start()
-    yield controller, window
-    loader.go.set()
-    controller.shutdown()
+    with use_keyring(MemoryKeyring()):
+        controller.start()
+        yield controller, window
+        loader.go.set()
+        controller.shutdown()
 
 
 def loaded(qtbot: QtBot, loader: Loader, window: MainWindow) -> FakeEngine:

@@ -159,7 +159,7 @@ class Engine:
             if load is not None:
                 load()
         except LLMError as exc:
-            log.warning("Ollama warm-up failed: %s", exc.line())
+            log.info("Ollama warm-up failed: %s", exc.line())  # the caller decides how to tell the user
             return exc
         return None
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.ollama_api import OllamaTestServer
+from tests.processes import unavailable
+from tests.xserver import XServer, XUnavailable
 
 pytest_plugins = ("tests.model_fixtures",)
 
@@ -36,3 +38,17 @@ def ollama_server() -> Iterator[OllamaTestServer]:
     """A started loopback Ollama server serving ``gemma3:4b`` (vision); stopped and joined after."""
     with OllamaTestServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def xserver() -> Iterator[XServer]:
+    """A private Xvfb for the session: key presses and windows there never reach a real desktop."""
+    server = XServer()
+    try:
+        server.start()
+    except XUnavailable as exc:
+        unavailable(f"no X server for the tests: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from typing import NoReturn
+
+import pytest
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A service the tests need could not start: under CI (where it must be tested) fail, elsewhere skip."""
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 def terminate(proc: subprocess.Popen[bytes]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.playback import Player
 from tests.audio.pulse import PulseServer, PulseUnavailable
+from tests.processes import unavailable
 
 
 def refresh_portaudio() -> None:
@@ -32,13 +32,7 @@ def pulse() -> Iterator[PulseServer]:
     try:
         server.start()
     except PulseUnavailable as exc:
-        reason = f"PulseAudio could not be started for the audio tests: {exc}"
-    else:
-        reason = ""
-    if reason and os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    if reason:
-        pytest.skip(reason)
+        unavailable(f"PulseAudio could not be started for the audio tests: {exc}")
     with pytest.MonkeyPatch.context() as patch:
         for name, value in server.env.items():
             patch.setenv(name, value)

@@ -10,7 +10,6 @@ conversation" shortcut, then the X clipboard (``xclip``).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,8 @@ from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.audio.pulse import RATE, PulseServer, PulseUnavailable
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
 from tests.models_home import shared_dir, word_error_rate
-from tests.xserver import XServer, XUnavailable
+from tests.processes import unavailable
+from tests.xserver import XServer
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mark.cli]
 
@@ -34,26 +34,6 @@ HOTKEY = "ctrl+alt+space"
 TURN_TIMEOUT_S = 90.0
 
 
-def _unavailable(reason: str) -> None:
-    """Under CI the desktop must be tested: fail; elsewhere skip, with the reason."""
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def xserver() -> Iterator[XServer]:
-    server = XServer()
-    try:
-        server.start()
-    except XUnavailable as exc:
-        _unavailable(f"no X server for the end-to-end test: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 @pytest.fixture(scope="module")
 def room() -> Iterator[PulseServer]:
     """PulseAudio with the speaker sink ``vsink`` and a ``room`` sink whose monitor is the microphone."""
@@ -61,7 +41,7 @@ def room() -> Iterator[PulseServer]:
     try:
         server.start()
     except PulseUnavailable as exc:
-        _unavailable(f"no PulseAudio for the end-to-end test: {exc}")
+        unavailable(f"no PulseAudio for the end-to-end test: {exc}")
     try:
         open_room(server)
         yield server

@@ -31,6 +31,7 @@ from desktop_assistant.core.events import (
     TranscriptReady,
     TurnEnded,
 )
+from desktop_assistant.core.heard import heard_text, pause_after
 from desktop_assistant.core.listening import EagerListener, Microphone
 from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
@@ -45,9 +46,6 @@ from desktop_assistant.tts.base import Synthesizer
 
 log = logging.getLogger(__name__)
 
-# Kokoro trims each chunk's silence; these restore the breath a listener expects between them.
-CLAUSE_PAUSE_S = 0.1
-SENTENCE_PAUSE_S = 0.25
 DRAIN_WAIT_S = 0.1
 WARM_UP_TEXT = "Hello."
 
@@ -378,25 +376,3 @@ class Engine:
             self._state = state
         self._sink(StateChanged(live.turn.id, state))
 
-
-def pause_after(chunk: str) -> float:
-    """A clause gets a short pause after it, a sentence a longer one."""
-    return CLAUSE_PAUSE_S if chunk.rstrip("\"')]").endswith((",", ";", ":")) else SENTENCE_PAUSE_S
-
-
-def heard_text(chunks: list[tuple[str, float]], played_s: float | None) -> str:
-    """The words that reached the listener: whole chunks played, then the played share of the next."""
-    if played_s is None:
-        return ""
-    heard: list[str] = []
-    elapsed = 0.0
-    for text, duration in chunks:
-        if elapsed + duration <= played_s:
-            heard.append(text)
-        else:
-            words = text.split()
-            share = max(0.0, played_s - elapsed) / duration if duration else 0.0
-            heard.extend(words[: int(len(words) * share)])
-            break
-        elapsed += duration
-    return " ".join(heard)

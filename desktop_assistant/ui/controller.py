@@ -42,6 +42,7 @@ class QtCall:
         self._timer = QTimer(parent)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(callback)
+        self._timer.timeout.connect(self._timer.deleteLater)  # one timer per hold: gone once it fired
         self._timer.start(int(delay_s * 1000))
 
     def cancel(self) -> None:

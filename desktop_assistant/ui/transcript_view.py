@@ -30,7 +30,7 @@ _MARKDOWN = QTextDocument.MarkdownFeature(
     | QTextDocument.MarkdownFeature.MarkdownNoHTML.value
 )
 _WEB_SCHEMES = ("http", "https")
-_PLACEHOLDER_SIDE = 16
+_STAND_IN_SIDE = 16
 # Within this many pixels of the bottom, new text keeps the view scrolled to the end.
 _FOLLOW_SLACK_PX = 8
 
@@ -48,7 +48,7 @@ class ReplyBrowser(QTextBrowser):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName(self.tr("Reply"))
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
-        self._placeholder = icon.pixmap(_PLACEHOLDER_SIDE, _PLACEHOLDER_SIDE).toImage()
+        self._image_stand_in = icon.pixmap(_STAND_IN_SIDE, _STAND_IN_SIDE).toImage()
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self.anchorClicked.connect(self._open_link)
 
@@ -68,7 +68,7 @@ class ReplyBrowser(QTextBrowser):
         The icon, not None, for images: given no image, Qt's image handler reads a local path itself.
         """
         if type == QTextDocument.ResourceType.ImageResource.value:
-            return self._placeholder
+            return self._image_stand_in
         return None
 
     def _open_link(self, url: QUrl) -> None:

@@ -11,7 +11,7 @@ import pytest
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.output import PlaybackReport
 from desktop_assistant.core.conversation import Conversation, default_persona
-from desktop_assistant.core.engine import Engine, EngineConfig, Stages, heard_text
+from desktop_assistant.core.engine import Engine, EngineConfig, Stages
 from desktop_assistant.core.events import (
     ChunkSynthesized,
     Event,
@@ -21,6 +21,7 @@ from desktop_assistant.core.events import (
     TranscriptReady,
     TurnEnded,
 )
+from desktop_assistant.core.heard import heard_text
 from desktop_assistant.errors import LLMError, ModelFileError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.stt.base import Transcript

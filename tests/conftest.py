@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.ollama_api import OllamaTestServer
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.processes import unavailable
 from tests.xserver import XServer, XUnavailable
 

@@ -8,7 +8,7 @@ source packaging/bootstrap.sh
 install_system_packages "${SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
 make_venv dev
 
-.venv/bin/ruff check desktop_assistant benchmarks tests
+.venv/bin/ruff check desktop_assistant tests
 .venv/bin/mypy
 set +e
 .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -11,7 +11,7 @@ import httpx
 import ollama
 import pytest
 
-from benchmarks.ollama_api import OllamaTestServer, split_tokens
+from desktop_assistant.bench.ollama_api import OllamaTestServer, split_tokens
 
 pytestmark = pytest.mark.ollama
 
@@ -223,7 +223,8 @@ def test_stop_ends_a_stream_in_progress_and_idle_connections() -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is a hard kill on Windows")
 def test_script_mode_serves_until_terminated() -> None:
-    command = [sys.executable, "-m", "benchmarks.ollama_api", "--port", "0", "--reply", "Hi there."]
+    command = [sys.executable, "-m", "desktop_assistant.bench.ollama_api", "--port", "0"]
+    command += ["--reply", "Hi there."]
     command += ["--model", "tiny:1b", "--model", "seer:2b:vision"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         try:

@@ -1,4 +1,4 @@
-"""``desktop-assistant bench``: the turn benchmark (code in ``benchmarks/``)."""
+"""``desktop-assistant bench``: the turn benchmark (code in ``desktop_assistant/bench/``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print its figures."""
-    from benchmarks.turn_bench import run as run_bench  # loads the models: only when asked to
+    from desktop_assistant.bench.turn import run as run_bench  # loads the models: only when asked to
 
     figures = run_bench(quick=args.quick, speech=args.speech)
     if args.json:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
-from desktop_assistant.errors import ConfigError
-from desktop_assistant.text.guard import check_pattern
+from desktop_assistant.errors import ConfigError, first_line
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +28,22 @@ class Rule:
     doc: str = ""
     # Each item of a list setting is passed to it; it raises ConfigError for a bad one.
     item_check: Callable[[str], None] | None = None
+
+
+def compile_pattern(text: str) -> re.Pattern[str]:
+    """``text`` compiled; ``ConfigError`` with one clear line when it is not a valid regular expression."""
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise ConfigError(
+            f"The redact pattern {text!r} is not a valid regular expression: {first_line(exc)}",
+            "Fix it or remove it from text.redact_patterns.",
+        ) from None
+
+
+def check_pattern(text: str) -> None:
+    """Raise ``ConfigError`` when ``text`` is not a valid regular expression."""
+    compile_pattern(text)
 
 
 def _setting(default: Any, doc: str = "", **rule: Any) -> Any:

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
-from desktop_assistant.errors import ConfigError, first_line
-
-if TYPE_CHECKING:  # settings.py validates patterns with check_pattern, so it imports this module
-    from desktop_assistant.config.settings import TextSettings
+from desktop_assistant.config.settings import TextSettings, compile_pattern
 
 REDACTED = "redacted"
 
@@ -43,21 +39,6 @@ _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
 _MAX_GROUPS = 34  # no card or IBAN has more groups than characters, and an IBAN has at most 34
 
 
-def check_pattern(text: str) -> None:
-    """Raise ``ConfigError`` with one clear line when ``text`` is not a valid regular expression."""
-    _compile_pattern(text)
-
-
-def _compile_pattern(text: str) -> re.Pattern[str]:
-    try:
-        return re.compile(text)
-    except re.error as exc:
-        raise ConfigError(
-            f"The redact pattern {text!r} is not a valid regular expression: {first_line(exc)}",
-            "Fix it or remove it from text.redact_patterns.",
-        ) from None
-
-
 class SpeechGuard:
     """What may be spoken: block phrases, redact patterns and PII redaction, compiled once.
 
@@ -70,7 +51,7 @@ class SpeechGuard:
         phrases = sorted({" ".join(p.split()) for p in block_phrases if p.strip()}, key=len, reverse=True)
         alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
         self._block = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if phrases else None
-        self._patterns = tuple(_compile_pattern(p) for p in redact_patterns)
+        self._patterns = tuple(compile_pattern(p) for p in redact_patterns)
         self._redact_pii = redact_pii
 
     @classmethod

@@ -6,8 +6,8 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QKeySequenceEdit, QLabel, QWidget
 
+from desktop_assistant.config.settings import check_pattern
 from desktop_assistant.errors import ConfigError
-from desktop_assistant.text.guard import check_pattern
 from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage
 
 # Languages offered by name; any other Whisper code can still be set with 'config set stt.language'.

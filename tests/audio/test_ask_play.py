@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.audio.files import to_mono_rate
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.audio.pulse import RATE, PulseServer
 from tests.models_home import word_error_rate

@@ -15,8 +15,8 @@ import pytest
 import soundfile
 from PIL import Image
 
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.audio.files import read_audio
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.llm.test_images import png_header_only

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.ollama_api import OllamaTestServer
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Engine, Stages

@@ -17,8 +17,8 @@ from unittest import mock
 
 from PIL import Image, ImageDraw
 
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.__main__ import main as cli
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.audio.pulse import PulseServer
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
 from tests.models_home import english_voices, shared_dir

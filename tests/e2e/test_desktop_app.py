@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soxr
 
-from benchmarks.ollama_api import OllamaTestServer
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.audio.pulse import RATE, PulseServer, PulseUnavailable
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from benchmarks.ollama_api import OllamaTestServer
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError
 from desktop_assistant.llm.catalog import ModelInfo, list_models

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from benchmarks.ollama_api import OllamaTestServer, split_tokens
+from desktop_assistant.bench.ollama_api import OllamaTestServer, split_tokens
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage

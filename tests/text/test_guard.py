@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop_assistant.config.settings import TextSettings
+from desktop_assistant.config.settings import TextSettings, check_pattern
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.text.chunker import split_chunks
-from desktop_assistant.text.guard import SpeechGuard, check_pattern
+from desktop_assistant.text.guard import SpeechGuard
 
 
 def screen_all(guard: SpeechGuard, chunks: list[str]) -> list[str | None]:

@@ -12,11 +12,11 @@ from dataclasses import replace
 import pytest
 from pytestqt.qtbot import QtBot
 
-from benchmarks.gui_stall import gui_stall_ms
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.app import Context
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.output import CollectingOutput
+from desktop_assistant.bench.gui_stall import gui_stall_ms
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths
 from desktop_assistant.core.engine import Stages

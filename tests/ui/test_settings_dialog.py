@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.app import Context
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.secrets import SERVICE
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.core.conversation import default_persona

@@ -4,7 +4,7 @@ Standard library only. Tests drive it through the real ``ollama`` client and set
 (models, reply, pacing, faults) as attributes; every request is recorded. As a script it stands in
 for ``ollama serve``::
 
-    python -m benchmarks.ollama_api --port 11434 --reply "Sure. ..." --model gemma3:4b:vision
+    python -m desktop_assistant.bench.ollama_api --port 11434 --reply "Sure. ..." --model gemma3:4b:vision
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from benchmarks.ollama_bodies import chat_line, digest, show_body, tag_entry
+from desktop_assistant.bench.ollama_bodies import chat_line, digest, show_body, tag_entry
 
 Reply = str | Callable[[list[dict[str, Any]]], str]
 

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.gui_stall import gui_stall_ms
-from benchmarks.ollama_api import OllamaTestServer
 from desktop_assistant.app import Context, build_engine, load_stages, open_speaker
 from desktop_assistant.assets import resource_path
 from desktop_assistant.audio.capture import ClipSource, Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.playback import Player
+from desktop_assistant.bench.gui_stall import gui_stall_ms
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import TurnEndWaiter
@@ -188,14 +188,11 @@ def _wait(probe: Any) -> Any:
 
 
 def _clips(speech: Path | None) -> list[npt.NDArray[np.float32]]:
-    path = speech or _default_speech()
+    path = speech or resource_path("speech/jfk.flac")
     audio = read_audio(path, 16_000)
     return [audio[: int(seconds * 16_000)] for seconds in CLIPS_S if len(audio) >= seconds * 16_000 * 0.9]
 
 
-def _default_speech() -> Path:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "speech" / "jfk.flac"
-    return shared if shared.is_file() else resource_path("sample-question.ogg")
 
 
 def _pct(values: list[float], pct: int) -> float:

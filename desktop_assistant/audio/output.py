@@ -8,19 +8,27 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from desktop_assistant.errors import AudioDeviceError
+
 
 @dataclass(frozen=True)
 class PlaybackReport:
-    """What ``clear()`` cut: seconds of the current item already played, and whether any was cut."""
+    """How much of a tag reached the speaker: ``played_s`` seconds; ``interrupted`` when some was cut
+    (by ``clear()``, or because the device failed: then ``error`` says why)."""
 
     played_s: float
     interrupted: bool
+    error: AudioDeviceError | None = None
+
+
+PlayedOut = Callable[[PlaybackReport], None]
 
 
 class AudioOutput(Protocol):
@@ -34,16 +42,18 @@ class AudioOutput(Protocol):
         """Silence at once and drop everything queued."""
         ...
 
+    def finish(self, tag: str, on_done: PlayedOut) -> None:
+        """Nothing more comes for ``tag``: call ``on_done`` once all of it has played, or once it was cut
+        (cleared, or the device failed), with what reached the speaker. It is never called from the
+        audio callback; it may be called at once, on the caller's thread."""
+        ...
+
     def first_sound_at(self, tag: str) -> float | None:
         """``time.perf_counter()`` when the first non-silent sample of ``tag`` reached the device."""
         ...
 
     def played_s(self, tag: str) -> float:
         """Seconds of ``tag`` played so far."""
-        ...
-
-    def wait_drained(self, tag: str, timeout: float) -> bool:
-        """Wait until all of ``tag`` was played; False on timeout."""
         ...
 
 
@@ -67,17 +77,18 @@ class CollectingOutput:
         """Nothing is ever left queued, so nothing is cut."""
         return PlaybackReport(played_s=0.0, interrupted=False)
 
+    def finish(self, tag: str, on_done: PlayedOut) -> None:
+        """Everything enqueued has already "played": report it at once."""
+        on_done(PlaybackReport(self.played_s(tag), interrupted=False))
+
     def first_sound_at(self, tag: str) -> float | None:
         """When the first audible sample of ``tag`` arrived."""
         return self._first.get(tag)
 
     def played_s(self, tag: str) -> float:
         """Everything enqueued counts as played."""
-        return sum(len(p) for p in self._pieces.get(tag, [])) / self._rate
-
-    def wait_drained(self, tag: str, timeout: float) -> bool:
-        """Always drained."""
-        return True
+        with self._lock:
+            return sum(len(p) for p in self._pieces.get(tag, [])) / self._rate
 
     def audio(self, tag: str) -> npt.NDArray[np.float32]:
         """All samples enqueued under ``tag``, joined."""
@@ -102,6 +113,10 @@ class RecordingOutput:
         """Silence the speaker."""
         return self._speaker.clear()
 
+    def finish(self, tag: str, on_done: PlayedOut) -> None:
+        """Report when the speaker has played ``tag`` out."""
+        self._speaker.finish(tag, on_done)
+
     def first_sound_at(self, tag: str) -> float | None:
         """When the speaker first sounded ``tag``."""
         return self._speaker.first_sound_at(tag)
@@ -109,7 +124,3 @@ class RecordingOutput:
     def played_s(self, tag: str) -> float:
         """Seconds of ``tag`` the speaker played."""
         return self._speaker.played_s(tag)
-
-    def wait_drained(self, tag: str, timeout: float) -> bool:
-        """Wait for the speaker to finish ``tag``."""
-        return self._speaker.wait_drained(tag, timeout)

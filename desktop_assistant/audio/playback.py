@@ -4,6 +4,11 @@ The stream opens once and is fed silence between replies, because a freshly star
 about a second late through PulseAudio while an open one answers within a block or two. ``enqueue``
 resamples to the device rate, so the PortAudio callback only copies samples and updates counters.
 
+``finish(tag, on_done)`` says that nothing more comes for a tag; the player then tells ``on_done`` once
+the tag has played out, was cut by ``clear()``, or was lost with the device. The fill function only
+posts that report to a ``Courier``, whose thread delivers it, so the audio callback never runs anyone
+else's code.
+
 With ``realtime_sink=True`` no device is opened: a thread consumes blocks at the real-time rate through
 the same fill function (the benchmark on machines without audio). A missing speaker is an error, never
 a silent switch to that sink, so a user is not left wondering why nothing is heard.
@@ -21,7 +26,8 @@ import numpy.typing as npt
 import soxr
 
 from desktop_assistant.audio.devices import accepts, find_device, portaudio
-from desktop_assistant.audio.output import PlaybackReport
+from desktop_assistant.audio.output import PlaybackReport, PlayedOut
+from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AudioDeviceError, first_line
 
 # Below this a sample counts as silence (Kokoro's near-silent edges included); -80 dBFS.
@@ -34,6 +40,8 @@ MAX_TAGS = 64
 LIVE_BLOCKS = 10
 # The real-time sink resynchronises instead of bursting when it falls further behind than this.
 MAX_LAG_S = 0.2
+# How long close() waits for the receivers of the last reports.
+REPORT_CLOSE_S = 2.0
 
 __all__ = ["PlaybackReport", "Player"]
 
@@ -41,7 +49,7 @@ __all__ = ["PlaybackReport", "Player"]
 class _TagState:
     """Counters of one tag; written by the fill function, read by any thread."""
 
-    __slots__ = ("cut", "drained", "first_sound", "pending", "played")
+    __slots__ = ("cut", "drained", "first_sound", "on_done", "pending", "played")
 
     def __init__(self) -> None:
         self.played = 0
@@ -49,6 +57,7 @@ class _TagState:
         self.first_sound: float | None = None
         self.cut = False
         self.drained = threading.Event()
+        self.on_done: PlayedOut | None = None
 
 
 class _Item:
@@ -88,6 +97,8 @@ class Player:
         self._rate = 0
         # Held only for list operations and a block's copy: the callback must never wait long.
         self._lock = threading.Lock()
+        # Reports for finish() callers, delivered on the courier's thread.
+        self._reports: Courier[tuple[PlayedOut, PlaybackReport]] | None = None
         self._queue: deque[_Item] = deque()
         self._current: _Item | None = None
         self._tags: dict[str, _TagState] = {}
@@ -129,16 +140,22 @@ class Player:
         self._paced = 0
         self._closing = False
         self._error = None
+        self._reports = Courier("playback-reports", _deliver)
+        self._reports.start()
         if self._realtime:
             self._rate = self._forced_rate or self._source_rate
             self._live.set()
             self._sink_thread = threading.Thread(target=self._run_sink, name="playback-sink", daemon=True)
             self._sink_thread.start()
             return
-        self._open_stream()
+        try:
+            self._open_stream()
+        except AudioDeviceError:
+            self._stop_reports()
+            raise
 
     def close(self) -> None:
-        """Stop the stream or sink at once (queued audio is dropped) and join it."""
+        """Stop the stream or sink at once (queued audio is dropped, its tags reported cut) and join it."""
         self._closing = True
         self._stop.set()
         if self._sink_thread is not None:
@@ -148,6 +165,7 @@ class Player:
         if stream is not None:
             stream.close(ignore_errors=True)
         self._drop_all()
+        self._stop_reports()
 
     def wait_live(self, timeout: float) -> bool:
         """True once the device is past its start-up; audio enqueued before then waits until it is."""
@@ -188,6 +206,15 @@ class Player:
             played = self._latest.played if self._latest is not None else 0
             self._cut_locked()
         return PlaybackReport(played_s=played / self._rate if self._rate else 0.0, interrupted=interrupted)
+
+    def finish(self, tag: str, on_done: PlayedOut) -> None:
+        """Report on the report thread once ``tag`` has played out, was cut, or the device failed."""
+        with self._lock:
+            state = self._tags.get(tag)
+            if state is None or state.pending == 0 or self._error is not None:
+                self._report_locked(on_done, state)
+            else:
+                state.on_done = on_done
 
     def first_sound_at(self, tag: str) -> float | None:
         """When the first non-silent sample of ``tag`` was handed to the device; None before that."""
@@ -312,6 +339,8 @@ class Player:
                     state.pending -= 1
                     if state.pending == 0:
                         state.drained.set()
+                        if state.on_done is not None:
+                            self._report_locked(state.on_done, state)
         out[filled:] = 0.0
         if filled:
             self._sounding = True
@@ -330,9 +359,28 @@ class Player:
         self._current = None
         self._queue.clear()
         for item in items:
-            item.state.pending = 0
-            item.state.cut = True
-            item.state.drained.set()
+            state = item.state
+            state.pending = 0
+            state.cut = True
+            state.drained.set()
+            if state.on_done is not None:
+                self._report_locked(state.on_done, state)
+
+    def _report_locked(self, on_done: PlayedOut, state: _TagState | None) -> None:
+        """Queue ``state``'s report for its ``on_done`` (lock held); the report thread delivers it."""
+        played = state.played / self._rate if state is not None and self._rate else 0.0
+        cut = state is not None and state.cut
+        if state is not None:
+            state.on_done = None
+        report = PlaybackReport(played, interrupted=cut or self._error is not None, error=self._error)
+        if self._reports is not None:
+            self._reports.post((on_done, report))
+
+    def _stop_reports(self) -> None:
+        """Deliver the reports posted so far, then end the courier."""
+        if self._reports is not None:
+            self._reports.close(REPORT_CLOSE_S)
+            self._reports = None
 
     def _forget_old_tags(self) -> None:
         while len(self._tags) > MAX_TAGS:
@@ -340,3 +388,8 @@ class Player:
             if self._tags[oldest].pending:
                 return
             del self._tags[oldest]
+
+
+def _deliver(report: tuple[PlayedOut, PlaybackReport]) -> None:
+    on_done, played = report
+    on_done(played)

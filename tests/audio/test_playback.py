@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -195,6 +196,74 @@ def test_counters_of_a_tag_never_enqueued(make_player: MakePlayer) -> None:
     assert player.played_s("t1") == pytest.approx(0.1)
 
 
+class Reports:
+    """Collects ``finish`` reports with the thread each arrived on."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[PlaybackReport, str, float]] = []
+        self.arrived = threading.Event()
+
+    def __call__(self, report: PlaybackReport) -> None:
+        self.got.append((report, threading.current_thread().name, time.perf_counter()))
+        self.arrived.set()
+
+
+def test_finish_reports_once_the_tag_has_played_out(make_player: MakePlayer) -> None:
+    player = make_player(source_rate=SOURCE, realtime_sink=True)
+    reports = Reports()
+    start = time.perf_counter()
+    player.enqueue(tone(MID, 0.3, SOURCE), "t1")
+    player.enqueue(tone(LOW, 0.2, SOURCE), "t1")
+    player.finish("t1", reports)
+    assert reports.arrived.wait(5)
+    ((report, thread, at),) = reports.got
+    assert report == PlaybackReport(pytest.approx(0.5), interrupted=False, error=None)
+    assert thread == "playback-reports"  # never on the device's thread
+    assert at - start >= 0.45  # not before the last block was handed over
+
+
+def test_finish_after_everything_played_reports_at_once(make_player: MakePlayer) -> None:
+    player = make_player(source_rate=SOURCE, realtime_sink=True)
+    player.enqueue(tone(MID, 0.1, SOURCE), "t1")
+    assert player.wait_drained("t1", 5)
+    reports = Reports()
+    player.finish("t1", reports)
+    player.finish("never-enqueued", reports)
+    assert reports.arrived.wait(5)
+    deadline = time.perf_counter() + 5
+    while len(reports.got) < 2 and time.perf_counter() < deadline:
+        reports.arrived.wait(0.05)
+    assert [r for r, _, _ in reports.got] == [
+        PlaybackReport(pytest.approx(0.1), interrupted=False),
+        PlaybackReport(0.0, interrupted=False),
+    ]
+
+
+def test_a_cleared_tag_is_reported_cut_with_what_played(make_player: MakePlayer) -> None:
+    player = make_player(source_rate=SOURCE, realtime_sink=True)
+    reports = Reports()
+    player.enqueue(tone(MID, 3.0, SOURCE), "t1")
+    player.finish("t1", reports)
+    time.sleep(0.3)
+    cleared = player.clear()
+    assert reports.arrived.wait(5)
+    ((report, _, _),) = reports.got
+    assert report.interrupted and report.error is None
+    assert report.played_s == cleared.played_s == player.played_s("t1")
+    assert 0.2 < report.played_s < 1.0
+
+
+def test_closing_reports_what_was_left_as_cut() -> None:
+    player = Player(source_rate=SOURCE, realtime_sink=True)
+    player.start()
+    reports = Reports()
+    player.enqueue(tone(MID, 5.0, SOURCE), "t1")
+    player.finish("t1", reports)
+    player.close()
+    ((report, _, _),) = reports.got  # delivered before close() returned
+    assert report.interrupted and report.played_s < 1.0
+
+
 def test_wait_drained_times_out_while_audio_is_still_playing(make_player: MakePlayer) -> None:
     player = make_player(source_rate=SOURCE, realtime_sink=True)
     player.enqueue(tone(MID, 2.0, SOURCE), "t1")
@@ -248,9 +317,14 @@ def test_a_speaker_that_vanishes_is_reported(pulse: PulseServer) -> None:
             patch.setenv("PULSE_SERVER", doomed.env["PULSE_SERVER"])
             player.start()
         player.enqueue(tone(MID, 5.0, SOURCE), "t1")
+        reports = Reports()
+        player.finish("t1", reports)
         doomed.stop()
         assert not player.wait_drained("t1", 5)
         assert player.error is not None
+        assert reports.arrived.wait(5)
+        ((report, _, _),) = reports.got
+        assert report.interrupted and report.error is player.error and report.played_s < 5.0
         assert player.error.line() == (
             "The speaker stopped. Check that it is still connected, then restart the assistant."
         )

@@ -12,7 +12,7 @@ from desktop_assistant.audio.playback import Player
 from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.core.conversation import Conversation
+from desktop_assistant.core.conversation import ContextLimits, Conversation
 from desktop_assistant.core.engine import Engine, EngineConfig, Stages
 from desktop_assistant.core.events import EventSink
 from desktop_assistant.core.listening import Microphone
@@ -84,7 +84,8 @@ def build_engine(
         speech_padding_ms=settings.audio.speech_padding_ms,
         guard=SpeechGuard.from_settings(settings.text),
     )
-    conversation = Conversation.with_persona(settings.llm.persona)
+    limits = ContextLimits(settings.llm.num_ctx, settings.llm.images_in_context)
+    conversation = Conversation.with_persona(settings.llm.persona, limits)
     return Engine(stages, output, sink, conversation, config, microphone)
 
 

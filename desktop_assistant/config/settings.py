@@ -88,6 +88,9 @@ class LlmSettings:
     temperature: float = _setting(0.7, "sampling temperature", low=0.0, high=2.0)
     persona: str = _setting("", "system prompt (empty: the built-in voice-assistant persona)")
     max_image_side: int = _setting(1568, "images are downscaled to this many pixels", low=64, high=8192)
+    images_in_context: int = _setting(
+        2, "images are sent with this many of the latest questions (the new one included)", low=1, high=20
+    )
     timeout_s: float = _setting(120.0, "seconds to wait for the server", low=1.0, high=3600.0)
 
 

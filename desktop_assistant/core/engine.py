@@ -4,27 +4,37 @@ Commands (``press``, ``release``, ``ask_text``, ``ask_audio``, ``cancel``) may c
 return at once; the work runs on three stage workers joined by bounded queues:
 
     stt:  eager passes while the key is held, then the final transcript  ─► llm
-    llm:  the reply stream → spoken form → chunker                        ─► tts
+    llm:  the reply stream → spoken form → chunker → guard                ─► tts
     tts:  one synthesis per chunk → the audio output (speaker or memory)
+    the output tells the engine when the reply has played out (or how much of it played when cut)
 
 A press while thinking or speaking is a barge-in: the turn's token is set, the output is cleared at once,
-the reply stream is closed, and what the user actually heard is kept with ``interrupted=True``.
+the reply stream is abandoned (its connection closed), and what the user actually heard is kept with
+``interrupted=True``. Everything a turn owns is a handle of that turn (its utterance, its output tag,
+its request), so a late call of an old turn can only touch the old turn.
+
+Events are posted while the engine's lock is held, at the moment they happen, and leave through one
+``Courier`` in that order; events of a turn that has ended are dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
-from desktop_assistant.audio.output import AudioOutput
+from desktop_assistant.audio.output import AudioOutput, PlaybackReport
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.events import (
     ChunkSynthesized,
+    Event,
     EventSink,
+    ProblemReported,
     ReplyDelta,
     State,
     StateChanged,
@@ -32,11 +42,12 @@ from desktop_assistant.core.events import (
     TurnEnded,
 )
 from desktop_assistant.core.heard import heard_text, pause_after
-from desktop_assistant.core.listening import EagerListener, Microphone
+from desktop_assistant.core.listening import EagerListener, Microphone, Utterance
 from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
-from desktop_assistant.core.worker import StageWorker
-from desktop_assistant.errors import AssistantError, LLMError, ReplyInterrupted
+from desktop_assistant.core.worker import CancelWatchdog, StageWorker
+from desktop_assistant.courier import Courier
+from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatModel, PreparedImage
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.text.chunker import SpeechChunker
@@ -46,8 +57,9 @@ from desktop_assistant.tts.base import Synthesizer
 
 log = logging.getLogger(__name__)
 
-DRAIN_WAIT_S = 0.1
 WARM_UP_TEXT = "Hello."
+# close() gives the stages this long, all together, to finish the job in hand.
+CLOSE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class Stages:
 
 @dataclass(eq=False)
 class LiveTurn:
-    """A turn and what it produced so far: written by the workers, read once when it ends."""
+    """A turn and what it produced so far: written by the workers under the engine's lock."""
 
     turn: Turn
     images: tuple[PreparedImage, ...] = ()
@@ -85,31 +97,39 @@ class LiveTurn:
 
 
 @dataclass(frozen=True)
-class HearJob:
-    """Transcribe a turn: live from the microphone (``audio`` None) or a given recording."""
+class StageJob:
+    """A job of one stage for one turn."""
 
     live: LiveTurn
-    audio: npt.NDArray[np.float32] | None = None
+
+    @property
+    def turn_id(self) -> str:
+        """The turn the job is for."""
+        return self.live.turn.id
 
 
 @dataclass(frozen=True)
-class ThinkJob:
+class HearJob(StageJob):
+    """Transcribe a turn: a live utterance or a given recording."""
+
+    source: Utterance | npt.NDArray[np.float32] | None = None
+
+
+@dataclass(frozen=True)
+class ThinkJob(StageJob):
     """Ask the model and stream its reply into spoken chunks."""
 
-    live: LiveTurn
-
 
 @dataclass(frozen=True)
-class SpeakJob:
+class SpeakJob(StageJob):
     """Synthesize one chunk; ``text`` None marks the end of the reply."""
 
-    live: LiveTurn
-    index: int
-    text: str | None
+    index: int = 0
+    text: str | None = None
 
 
 class Engine:
-    """Runs turns over loaded stages; reports everything through ``sink``."""
+    """Runs turns over loaded stages; reports everything through ``sink``, in order, on one thread."""
 
     def __init__(
         self,
@@ -122,42 +142,50 @@ class Engine:
     ) -> None:
         self._stages = stages
         self._output = output
-        self._sink = sink
         self._conversation = conversation
         self._config = config or EngineConfig()
-        self._listener = EagerListener(stages.transcriber, microphone, self._config.eager_min_new_s)
+        self._listener = EagerListener(stages.transcriber, self._config.eager_min_new_s)
         self._microphone = microphone
         self._lock = threading.RLock()
         self._state = State.IDLE
         self._live: LiveTurn | None = None
+        self._events = Courier[Event]("engine-events", sink)
         self._stt = StageWorker[HearJob]("stt", self._hear, self._crashed)
         self._llm = StageWorker[ThinkJob]("llm", self._think, self._crashed)
         self._tts = StageWorker[SpeakJob]("tts", self._speak, self._crashed, capacity=64)
+        self._workers = (self._stt, self._llm, self._tts)
+        self._watchdog = CancelWatchdog(self._workers)
 
     # ----- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the stage workers."""
-        for worker in (self._stt, self._llm, self._tts):
+        """Start the stage workers, the watchdog and the event courier."""
+        self._events.start()
+        self._watchdog.start()
+        for worker in self._workers:
             worker.start()
 
-    def close(self) -> None:
-        """Cancel any turn and stop the workers."""
+    def close(self, timeout: float = CLOSE_S) -> None:
+        """Cancel any turn and stop the workers; gives up on a stage still busy after ``timeout``."""
         self.cancel()
-        for worker in (self._stt, self._llm, self._tts):
-            worker.close()
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.stop()
+        for worker in self._workers:
+            worker.join(deadline - time.monotonic())
+        self._watchdog.close()
+        self._events.close(max(deadline - time.monotonic(), 0.1))
 
     def warm_up(self) -> AssistantError | None:
-        """One tiny inference per model and an Ollama load with the real turns' options."""
+        """One tiny inference per model and a model load with the real turns' options; the model's
+        failure is returned (the caller decides how to tell the user)."""
         if self._stages.transcriber is not None:
             self._stages.transcriber.transcribe(np.zeros(8_000, np.float32))
         self._stages.synthesizer.synthesize(WARM_UP_TEXT)
-        load = getattr(self._stages.chat, "load", None)
         try:
-            if load is not None:
-                load()
-        except LLMError as exc:
-            log.info("Ollama warm-up failed: %s", exc.line())  # the caller decides how to tell the user
+            self._stages.chat.load()
+        except AssistantError as exc:
+            log.info("Model warm-up failed: %s", exc.line())
             return exc
         return None
 
@@ -177,11 +205,11 @@ class Engine:
             if self._state is State.RECORDING:
                 return None
             self._interrupt_current()
+            utterance = self._microphone.begin()
             live = self._begin_turn(images)
             live.turn.mark("press")
-            self._microphone.begin()
             self._set_state(live, State.RECORDING)
-        self._stt.put(HearJob(live))
+        self._stt.put(HearJob(live, utterance))
         return live.turn
 
     def release(self) -> None:
@@ -222,21 +250,27 @@ class Engine:
 
     def _hear(self, job: HearJob) -> None:
         live = job.live
+        assert job.source is not None  # every HearJob is given its audio or utterance
         try:
-            text = self._listener.transcribe(live.turn, job.audio, self._config)
+            heard = self._listener.transcribe(live.turn, job.source, self._config)
         except AssistantError as exc:
             self._end(live, exc)
             return
-        if text is not None:
-            live.turn.mark("stt_done")
-            self._transcribed(live, text)
+        if heard is None:
+            return
+        live.turn.mark("stt_done")
+        if heard.problem is not None:
+            with self._lock:
+                self._emit(live, ProblemReported(live.turn.id, heard.problem.line()))
+        self._transcribed(live, heard.text)
 
     def _transcribed(self, live: LiveTurn, text: str) -> None:
-        if live.turn.cancel.is_set():
-            return
-        live.transcript = text
-        self._sink(TranscriptReady(live.turn.id, text))
-        self._set_state(live, State.THINKING)
+        with self._lock:
+            if live.turn.cancel.is_set() or live.ended:
+                return
+            live.transcript = text
+            self._emit(live, TranscriptReady(live.turn.id, text))
+            self._set_state(live, State.THINKING)
         self._llm.put(ThinkJob(live))
 
     def _think(self, job: ThinkJob) -> None:
@@ -258,15 +292,20 @@ class Engine:
                 self._tts.put(SpeakJob(live, index, allowed))
                 index += 1
 
+        chat = self._stages.chat
         try:
             if live.images:
-                self._stages.chat.check_ready(needs_vision=True)
+                chat.check_ready(needs_vision=True, cancel=turn.cancel)
             turn.mark("llm_request")
             messages = self._conversation.request(live.transcript, live.images)
-            for delta in self._stages.chat.stream_reply(messages, turn.cancel):
+            learn = partial(self._conversation.learn, messages)
+            for delta in chat.stream_reply(messages, turn.cancel, on_counts=learn):
                 turn.mark("llm_first_token")
-                live.reply.append(delta)
-                self._sink(ReplyDelta(turn.id, delta))
+                with self._lock:
+                    if live.ended:
+                        break
+                    live.reply.append(delta)
+                    self._emit(live, ReplyDelta(turn.id, delta))
                 speak(chunker.feed(spoken.feed(delta)))
             if not turn.cancel.is_set():
                 turn.mark("llm_done")
@@ -284,7 +323,7 @@ class Engine:
         if turn.cancel.is_set():
             return
         if job.text is None:
-            self._wait_drained(live)
+            self._output.finish(turn.id, partial(self._played_out, live))
             return
         try:
             turn.mark("tts_start")
@@ -296,21 +335,28 @@ class Engine:
         rate = self._stages.synthesizer.sample_rate
         audio = np.concatenate([samples, np.zeros(int(pause_after(job.text) * rate), np.float32)])
         with self._lock:
-            if turn.cancel.is_set():
+            if turn.cancel.is_set() or live.ended:
+                return
+            try:
+                self._output.enqueue(audio, turn.id)
+            except AudioDeviceError as exc:
+                self._end(live, exc, cut_at=self._output.played_s(turn.id))
                 return
             live.chunks.append((job.text, len(audio) / rate))
-            self._output.enqueue(audio, turn.id)
             self._set_state(live, State.SPEAKING)
-        self._sink(ChunkSynthesized(turn.id, job.index, job.text, len(audio) / rate))
+            self._emit(live, ChunkSynthesized(turn.id, job.index, job.text, len(audio) / rate))
 
-    def _wait_drained(self, live: LiveTurn) -> None:
-        while not live.turn.cancel.is_set():
-            if self._output.wait_drained(live.turn.id, DRAIN_WAIT_S):
-                live.turn.mark("last_audio_played")
-                self._end(live, live.error)
-                return
+    def _played_out(self, live: LiveTurn, report: PlaybackReport) -> None:
+        """The output's word on a finished reply: played out, cut, or lost with the speaker."""
+        if report.error is not None:
+            self._end(live, report.error, cut_at=report.played_s)
+        elif report.interrupted:
+            self._end(live, None, interrupted=True, cut_at=report.played_s)
+        else:
+            live.turn.mark("last_audio_played")
+            self._end(live, live.error)
 
-    def _crashed(self, job: HearJob | ThinkJob | SpeakJob) -> None:
+    def _crashed(self, job: StageJob) -> None:
         error = AssistantError("Something went wrong inside the assistant", "The log file has the details.")
         self._end(job.live, error)
 
@@ -325,54 +371,77 @@ class Engine:
         live = self._live
         if live is None or live.ended:
             return
-        live.turn.cancel.set()
-        live.turn.released.set()
-        report = self._output.clear()
-        live.turn.mark("interrupted")
-        self._end(live, None, interrupted=True, played_s=report.played_s)
+        turn = live.turn
+        turn.cancel.set()
+        turn.released.set()
+        self._output.clear()
+        turn.mark("interrupted")
+        self._end(live, None, interrupted=True, cut_at=self._output.played_s(turn.id))
+        self._watchdog.cancelled(turn.id)
 
     def _end(
-        self, live: LiveTurn, error: AssistantError | None, interrupted: bool = False, played_s: float = 0.0
+        self,
+        live: LiveTurn,
+        error: AssistantError | None,
+        interrupted: bool = False,
+        cut_at: float | None = None,
     ) -> None:
+        """End ``live`` once: keep the exchange as the user got it and report it. ``cut_at``: seconds of
+        the reply that played before it was cut (a barge-in, or the speaker lost)."""
         turn = live.turn
         with self._lock:
             if live.ended:
                 return
             live.ended = True
             spoken = " ".join(text for text, _ in live.chunks)
-            heard = heard_text(live.chunks, played_s) if interrupted else spoken
+            heard = heard_text(live.chunks, cut_at) if cut_at is not None else spoken
             reply = "".join(live.reply)
             if isinstance(error, ReplyInterrupted) and not reply:
                 reply = error.partial
-            if live.transcript and (heard or error is None):
-                self._conversation.record(live.transcript, live.images, heard or reply)
+            self._remember(live, reply, heard, error, cut=cut_at is not None)
             first_sound = self._output.first_sound_at(turn.id)
             if first_sound is not None:
                 turn.marks.setdefault("first_audio_played", first_sound)
             turn.mark("ended")
-            event = TurnEnded(
-                turn_id=turn.id,
-                transcript=live.transcript,
-                reply=reply,
-                spoken=spoken,
-                heard=heard,
-                interrupted=interrupted,
-                incomplete=isinstance(error, ReplyInterrupted),
-                error=error.line() if error is not None else None,
-                timings_ms=turn_timings(turn),
-                blocked=live.blocked,
+            self._events.post(
+                TurnEnded(
+                    turn_id=turn.id,
+                    transcript=live.transcript,
+                    reply=reply,
+                    spoken=spoken,
+                    heard=heard,
+                    interrupted=interrupted,
+                    incomplete=isinstance(error, ReplyInterrupted),
+                    error=error.line() if error is not None else None,
+                    timings_ms=turn_timings(turn),
+                    blocked=live.blocked,
+                )
             )
-            now_idle = self._live is live and self._state is not State.IDLE
-            if now_idle:
+            if self._live is live and self._state is not State.IDLE:
                 self._state = State.IDLE
-        self._sink(event)
-        if now_idle:
-            self._sink(StateChanged(turn.id, State.IDLE))
+                self._events.post(StateChanged(turn.id, State.IDLE))
+
+    def _remember(
+        self, live: LiveTurn, reply: str, heard: str, error: AssistantError | None, cut: bool
+    ) -> None:
+        """Add the exchange to the conversation as the user got it: a whole reply as written, one cut
+        short (barge-in, speaker lost, stream cut, guard block) as far as it was heard (lock held)."""
+        if not live.transcript:
+            return
+        incomplete = cut or live.blocked or isinstance(error, ReplyInterrupted)
+        if incomplete:
+            self._conversation.record(live.transcript, live.images, heard, cut_off=True)
+        elif error is None:
+            self._conversation.record(live.transcript, live.images, reply, cut_off=False)
+
+    def _emit(self, live: LiveTurn, event: Event) -> None:
+        """Post an event of ``live`` (lock held); a turn that has ended says nothing more."""
+        if not live.ended:
+            self._events.post(event)
 
     def _set_state(self, live: LiveTurn, state: State) -> None:
         with self._lock:
-            if self._live is not live or self._state is state:
+            if self._live is not live or self._state is state or live.ended:
                 return
             self._state = state
-        self._sink(StateChanged(live.turn.id, state))
-
+            self._events.post(StateChanged(live.turn.id, state))

@@ -57,6 +57,15 @@ class ChunkSynthesized:
 
 
 @dataclass(frozen=True)
+class ProblemReported:
+    """Something went wrong that the turn survives (the microphone stopped mid-recording, and what it
+    captured is still answered); ``line`` says what and what to do."""
+
+    turn_id: str
+    line: str
+
+
+@dataclass(frozen=True)
 class TurnEnded:
     """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
 
@@ -75,7 +84,7 @@ class TurnEnded:
     blocked: bool = False
 
 
-Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | TurnEnded
+Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | ProblemReported | TurnEnded
 EventSink = Callable[[Event], None]
 
 

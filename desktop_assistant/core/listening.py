@@ -4,16 +4,22 @@ While the user speaks, the growing recording is transcribed pass after pass. At 
 activity detector finds only silence after the end of the last pass, that pass's text is the answer at
 once; otherwise one final pass runs. A new pass never starts once the key is up, so an eager pass can
 delay the final one by at most the pass already in flight.
+
+Each turn works on its own ``Utterance`` handle, so a late call of an old turn can never touch the
+recording of the next one. When the microphone stops mid-recording, what it captured is still
+transcribed, and the failure comes back beside the text for the user to hear about.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from desktop_assistant.audio.capture import CaptureInterrupted
 from desktop_assistant.audio.vad import speech_bounds
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.errors import AssistantError, NoSpeechError
@@ -27,20 +33,37 @@ IDLE_WAIT_S = 0.05
 WORD_MARGIN_S = 0.1
 
 
-class Microphone(Protocol):
-    """What the engine needs from live capture."""
-
-    def begin(self) -> None:
-        """Start an utterance (with the preroll's audio)."""
-        ...
+class Utterance(Protocol):
+    """One press's recording."""
 
     def snapshot(self) -> npt.NDArray[np.float32]:
         """The utterance so far."""
         ...
 
     def end(self) -> npt.NDArray[np.float32]:
-        """Finish the utterance (after a short tail) and return it."""
+        """Finish the utterance (after a short tail) and return it; ``CaptureInterrupted`` carries the
+        audio captured before the microphone failed."""
         ...
+
+    def discard(self) -> None:
+        """Stop recording at once; the audio is not wanted."""
+        ...
+
+
+class Microphone(Protocol):
+    """What the engine needs from live capture."""
+
+    def begin(self) -> Utterance:
+        """Start an utterance (with the preroll's audio); other utterances are not touched."""
+        ...
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A turn's transcript; ``problem`` is the microphone failure that cut the recording short, if any."""
+
+    text: str
+    problem: AssistantError | None = None
 
 
 class VadConfig(Protocol):
@@ -56,39 +79,44 @@ class VadConfig(Protocol):
 class EagerListener:
     """Runs on the STT worker: turns a held key or a recording into the turn's transcript."""
 
-    def __init__(
-        self, transcriber: Transcriber | None, microphone: Microphone | None, min_new_s: float
-    ) -> None:
+    def __init__(self, transcriber: Transcriber | None, min_new_s: float) -> None:
         self._transcriber = transcriber
-        self._microphone = microphone
         self._min_new = int(min_new_s * SAMPLE_RATE)
 
-    def transcribe(self, turn: Turn, audio: npt.NDArray[np.float32] | None, vad: VadConfig) -> str | None:
-        """The transcript, or None when the turn was cancelled meanwhile. Raises ``NoSpeechError``."""
+    def transcribe(
+        self, turn: Turn, source: Utterance | npt.NDArray[np.float32], vad: VadConfig
+    ) -> Heard | None:
+        """The transcript of a live utterance or a recording, or None when the turn was cancelled
+        meanwhile. Raises ``NoSpeechError`` (or the microphone's failure, when it left no speech)."""
         if self._transcriber is None:
             raise AssistantError(
                 "No speech-to-text model is loaded", "Ask with --text, or import a Whisper model."
             )
-        if audio is not None:
-            return self._final(turn, audio, vad)
-        if self._microphone is None:
-            raise AssistantError("No microphone is set up", "Ask from a file or text instead.")
-        covered, text = self._eager_passes(turn, self._microphone, vad)
-        audio = self._microphone.end()
+        if isinstance(source, np.ndarray):
+            return self._final(turn, source, vad, None)
+        covered, text = self._eager_passes(turn, source, vad)
+        if turn.cancel.is_set():
+            source.discard()
+            return None
+        problem: AssistantError | None = None
+        try:
+            audio = source.end()
+        except CaptureInterrupted as exc:
+            audio, problem = exc.audio, exc
         turn.mark("audio_complete")
         if turn.cancel.is_set():
             return None
         if covered and self._heard_all(audio, covered, vad):
             turn.mark("eager_hit")
             if not text.strip():
-                raise _no_speech()
-            return text
-        return self._final(turn, audio, vad)
+                raise problem or _no_speech()
+            return Heard(text, problem)
+        return self._final(turn, audio, vad, problem)
 
-    def _eager_passes(self, turn: Turn, microphone: Microphone, vad: VadConfig) -> tuple[int, str]:
+    def _eager_passes(self, turn: Turn, utterance: Utterance, vad: VadConfig) -> tuple[int, str]:
         covered, checked, text = 0, 0, ""
         while not turn.released.is_set():
-            audio = microphone.snapshot()
+            audio = utterance.snapshot()
             if len(audio) - checked < self._min_new:
                 turn.released.wait(IDLE_WAIT_S)
                 continue
@@ -110,15 +138,17 @@ class EagerListener:
         bounds = speech_bounds(audio, vad.vad_aggressiveness, 0)
         return bounds is None or bounds[1] <= covered - int(WORD_MARGIN_S * SAMPLE_RATE)
 
-    def _final(self, turn: Turn, audio: npt.NDArray[np.float32], vad: VadConfig) -> str | None:
+    def _final(
+        self, turn: Turn, audio: npt.NDArray[np.float32], vad: VadConfig, problem: AssistantError | None
+    ) -> Heard | None:
         if speech_bounds(audio, vad.vad_aggressiveness, 0) is None:
-            raise _no_speech()
+            raise problem or _no_speech()
         text = self._transcribe(audio)
         if turn.cancel.is_set():
             return None
         if not text.strip():
-            raise _no_speech()
-        return text
+            raise problem or _no_speech()
+        return Heard(text, problem)
 
 
 def _no_speech() -> NoSpeechError:

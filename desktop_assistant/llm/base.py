@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -28,6 +28,14 @@ class ChatMessage:
     images: tuple[PreparedImage, ...] = ()
 
 
+@dataclass(frozen=True)
+class TokenCounts:
+    """What the model reported for one reply: tokens of the prompt it read and of the reply it wrote."""
+
+    prompt: int
+    reply: int
+
+
 class ChatModel(Protocol):
     """A streamed chat model. Errors are ``LLMError`` with a one-line message and a hint."""
 
@@ -36,14 +44,23 @@ class ChatModel(Protocol):
         """The model name replies come from."""
         ...
 
-    def check_ready(self, needs_vision: bool) -> None:
+    def load(self) -> None:
+        """Load the model now (the warm-up), so the first reply starts sooner; ``LLMError`` on failure."""
+        ...
+
+    def check_ready(self, needs_vision: bool, cancel: threading.Event | None = None) -> None:
         """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
         ...
 
     def stream_reply(
-        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        cancel: threading.Event | None = None,
+        on_counts: Callable[[TokenCounts], None] | None = None,
     ) -> Iterator[str]:
-        """Yield the reply's text as it is generated; stop and close the stream once ``cancel`` is set.
+        """Yield the reply's text as it is generated; once ``cancel`` is set, stop at once (even while
+        no token has come yet) and close the stream. ``on_counts`` gets the model's token counts when
+        it reports them at the end.
 
         A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
         """

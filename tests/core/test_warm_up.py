@@ -11,7 +11,7 @@ from desktop_assistant.core.engine import Engine, Stages
 from desktop_assistant.core.events import TurnEnded
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.stt.base import Transcript
-from tests.core.test_engine import FakeOutput, FakeVoice, Recorder
+from tests.core.fakes import FakeOutput, FakeVoice, Recorder
 
 
 class CountingEars:

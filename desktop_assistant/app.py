@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -13,10 +14,11 @@ from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.core.conversation import ContextLimits, Conversation
-from desktop_assistant.core.engine import Engine, EngineConfig, Stages
+from desktop_assistant.core.engine import CLOSE_S, Engine, EngineConfig, Stages
 from desktop_assistant.core.events import EventSink
 from desktop_assistant.core.listening import Microphone
 from desktop_assistant.errors import AssistantError, AudioDeviceError, SecretStoreError
+from desktop_assistant.llm.base import ChatModel
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
@@ -117,6 +119,10 @@ def open_microphone(device: str, notices: list[AssistantError]) -> LiveMicrophon
     return microphone
 
 
+class LoadAborted(AssistantError):
+    """The load was abandoned (the app is quitting); nothing of it is left open."""
+
+
 @dataclass
 class Runtime:
     """What the desktop app runs on: the engine over loaded models, the speaker and the microphone.
@@ -131,28 +137,63 @@ class Runtime:
     microphone: LiveMicrophone | None
     notices: list[AssistantError] = field(default_factory=list)
 
-    @classmethod
-    def open(cls, context: Context, sink: EventSink) -> Runtime:
-        """Load the models, open the devices named in the settings, start and warm the engine.
-
-        Raises ``AssistantError`` only when the models cannot load; everything else becomes a notice.
-        """
-        settings = context.settings
-        stages = load_stages(context)
-        player, speaker_error = open_speaker(settings.audio.output_device, stages.synthesizer.sample_rate)
-        notices: list[AssistantError] = [speaker_error] if speaker_error is not None else []
-        microphone = open_microphone(settings.audio.input_device, notices)
-        engine = build_engine(context, stages, player, sink, microphone)
-        engine.start()
-        warm_error = engine.warm_up()
-        if warm_error is not None:
-            notices.append(warm_error)
-        return cls(engine, stages, player, microphone, notices)
-
-    def close(self) -> None:
-        """Stop the engine and release the devices and the Ollama connection."""
-        self.engine.close()
+    def close(self, timeout: float = CLOSE_S) -> None:
+        """Stop the engine (giving its stages ``timeout`` s) and release the devices and the Ollama
+        connection."""
+        self.engine.close(timeout)
         if self.microphone is not None:
             self.microphone.close()
         self.player.close()
         self.stages.chat.close()
+
+
+class RuntimeLoad:
+    """One opening of the ``Runtime``, run on a loader thread: load the models, open the devices named
+    in the settings, start and warm the engine.
+
+    ``abort()``, from any thread, makes it give up: a warm-up waiting on the model server is cut off at
+    once (its connection is closed), a model still loading is dropped as soon as it is in, and what was
+    opened is closed; ``run()`` then raises ``LoadAborted``.
+    """
+
+    def __init__(self, context: Context, sink: EventSink) -> None:
+        self._context = context
+        self._sink = sink
+        self._lock = threading.Lock()
+        self._aborted = False
+        self._chat: ChatModel | None = None
+
+    def run(self) -> Runtime:
+        """Open the runtime. Raises ``AssistantError`` only when the models cannot load (everything
+        else becomes a notice), or ``LoadAborted``."""
+        settings = self._context.settings
+        stages = load_stages(self._context)
+        with self._lock:
+            self._chat = stages.chat
+            aborted = self._aborted
+        if aborted:
+            stages.chat.close()
+            raise LoadAborted("The app is quitting")
+        player, speaker_error = open_speaker(settings.audio.output_device, stages.synthesizer.sample_rate)
+        notices: list[AssistantError] = [speaker_error] if speaker_error is not None else []
+        microphone = open_microphone(settings.audio.input_device, notices)
+        engine = build_engine(self._context, stages, player, self._sink, microphone)
+        engine.start()
+        runtime = Runtime(engine, stages, player, microphone, notices)
+        warm_error = None if self._aborted else engine.warm_up()
+        with self._lock:
+            aborted = self._aborted
+        if aborted:
+            runtime.close()
+            raise LoadAborted("The app is quitting")
+        if warm_error is not None:
+            notices.append(warm_error)
+        return runtime
+
+    def abort(self) -> None:
+        """Give up the load: ``run()`` returns soon with ``LoadAborted``."""
+        with self._lock:
+            self._aborted = True
+            chat = self._chat
+        if chat is not None:
+            chat.close()  # a warm-up blocked on the server returns at once

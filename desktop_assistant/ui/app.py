@@ -1,22 +1,42 @@
-"""``desktop-assistant run``: the Qt application around the controller, one instance per user."""
+"""``desktop-assistant run``: the Qt application around the controller, one instance per user; the
+composition root of the desktop app, which hands the controller what it drives."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from desktop_assistant.app import Context
+from desktop_assistant.app import Context, RuntimeLoad
+from desktop_assistant.config.settings import UiSettings
 from desktop_assistant.errors import AssistantError
-from desktop_assistant.ui.controller import APP_ID, AppController
+from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError, KeyCombo
+from desktop_assistant.hotkey.choose import choose_backend
+from desktop_assistant.ui.controller import AppController, AppServices
 from desktop_assistant.ui.instance import InstanceGuard, send_command
 from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.settings_services import AppSettingsServices
 from desktop_assistant.ui.tray import TrayIcon, state_icon
+
+log = logging.getLogger(__name__)
+
+APP_ID = "io.github.desktop_assistant"
+
+
+def system_hotkeys(ui: UiSettings, on_error: Callable[[HotkeyError], None]) -> HotkeyBackend | None:
+    """The global hotkey backend the ``ui`` settings and this desktop session call for."""
+    return choose_backend(ui.hotkey_backend, KeyCombo.parse(ui.hotkey), APP_ID, os.environ, on_error)
+
+
+SERVICES = AppServices(
+    open_runtime=RuntimeLoad, settings_services=AppSettingsServices, hotkeys=system_hotkeys
+)
 
 
 def run_app() -> int:
@@ -46,7 +66,7 @@ def run_app() -> int:
     tray = TrayIcon() if QSystemTrayIcon.isSystemTrayAvailable() else None
     window.hide_on_close = tray is not None
     app.setQuitOnLastWindowClosed(tray is None)
-    controller = AppController(context, window, tray)
+    controller = AppController(context, window, tray, SERVICES)
     if tray is not None:
         tray.quit_requested.connect(app.quit)
         tray.show()
@@ -58,13 +78,19 @@ def run_app() -> int:
     window.show()
     controller.start()
     try:
-        return app.exec()
+        status = app.exec()
     finally:
         signals.close()
-        controller.shutdown()
+        stopped = controller.shutdown()
         if tray is not None:
             tray.hide()
         guard.release()
+    if not stopped:
+        # A model load cannot be interrupted; leaving its thread to the interpreter's exit can crash
+        # inside the model library, so end the process here, cleanly otherwise.
+        logging.shutdown()
+        os._exit(status)
+    return status
 
 
 def _check_display(environ: Mapping[str, str]) -> None:

@@ -2,37 +2,59 @@
 
 Everything here runs on the GUI thread. The models load on one background thread (the window is usable,
 "Loading models…", meanwhile); engine events arrive through the ``EventBridge``; hotkey backends may call
-from their own threads and are marshalled through a queued signal.
+from their own threads and are marshalled through a queued signal. What the controller drives (how to
+open the runtime, the settings dialog's services, the hotkey backend) is handed in by the composition
+root as ``AppServices``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
+import time
 from collections.abc import Callable
-from typing import cast
+from dataclasses import dataclass
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop_assistant.app import Context, Runtime
-from desktop_assistant.config.settings import Settings
+from desktop_assistant.app import Context, LoadAborted, Runtime
+from desktop_assistant.config.settings import Settings, UiSettings
 from desktop_assistant.config.store import SettingsStore
-from desktop_assistant.core.events import Event, State, StateChanged, TurnEnded
+from desktop_assistant.core.events import Event, EventSink, ProblemReported, State, StateChanged, TurnEnded
 from desktop_assistant.errors import AssistantError
-from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError, KeyCombo
-from desktop_assistant.hotkey.choose import choose_backend
+from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError
 from desktop_assistant.hotkey.push_to_talk import PushToTalk
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from desktop_assistant.ui.bridge import EventBridge
+from desktop_assistant.ui.current_turn import CurrentTurn
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_dialog import SettingsDialog
-from desktop_assistant.ui.settings_services import AppSettingsServices
+from desktop_assistant.ui.settings_services import SettingsServices
 from desktop_assistant.ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
 
-APP_ID = "io.github.desktop_assistant"
+# Quitting waits this long, in all, for a load in progress and the engine's stages.
+QUIT_S = 2.5
+
+
+class Load(Protocol):
+    """One opening of the runtime (``app.RuntimeLoad``): ``run`` on the loader thread, ``abort`` from any."""
+
+    def run(self) -> Runtime: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class AppServices:
+    """What the controller is handed: how to open the runtime for the settings, the settings dialog's
+    services, and the hotkey backend for the ``ui`` settings (None: only ``ptt`` and the window)."""
+
+    open_runtime: Callable[[Context, EventSink], Load]
+    settings_services: Callable[[Context, KokoroSynthesizer | None], SettingsServices]
+    hotkeys: Callable[[UiSettings, Callable[[HotkeyError], None]], HotkeyBackend | None]
 
 
 class QtCall:
@@ -66,20 +88,28 @@ class AppController(QObject):
     """Turns what the user does (hotkey, window, tray, ``ptt``) into engine commands, and engine events
     into what the window and tray show."""
 
-    _loaded = Signal(object)  # a Runtime, or the AssistantError that stopped it
+    _loaded = Signal()  # the loader thread left its outcome in _outcome
     _hotkey = Signal(str)  # "press" or "release", from a backend's thread
 
-    def __init__(self, context: Context, window: MainWindow, tray: TrayIcon | None) -> None:
+    def __init__(
+        self, context: Context, window: MainWindow, tray: TrayIcon | None, services: AppServices
+    ) -> None:
         super().__init__()
         self._context = context
+        self._services = services
         self._store = SettingsStore(context.paths)
         self._window = window
         self._tray = tray
+        self._tray_turn = CurrentTurn()
         self._bridge = EventBridge(self)
         self._bridge.arrived.connect(window.apply)
         self._bridge.arrived.connect(self._observe)
         self._runtime: Runtime | None = None
         self._loader: threading.Thread | None = None
+        self._loading: Load | None = None
+        # What the loader thread produced and the GUI thread has not taken yet, under _outcome_lock.
+        self._outcome: Runtime | AssistantError | None = None
+        self._outcome_lock = threading.Lock()
         # The engine settings of the runtime loaded (or loading) now.
         self._loaded_settings = self._engine_settings(context.settings)
         self._closing = False
@@ -107,15 +137,25 @@ class AppController(QObject):
         # After the "Loading models…" line, so a hotkey problem stays on screen.
         self._start_hotkeys(self._context.settings)
 
-    def shutdown(self) -> None:
-        """Stop the hotkeys, wait for a load in progress, and close the engine and devices."""
+    def shutdown(self) -> bool:
+        """Stop the hotkeys, abandon a load in progress, and close the engine and devices, all within
+        about ``QUIT_S``; False when a model was still loading and had to be left behind."""
         self._closing = True
+        deadline = time.monotonic() + QUIT_S
         self._stop_hotkeys()
+        if self._loading is not None:
+            self._loading.abort()
         if self._loader is not None:
-            self._loader.join()
-        if self._runtime is not None:
-            self._runtime.close()
-            self._runtime = None
+            self._loader.join(max(deadline - time.monotonic(), 0.0))
+            if self._loader.is_alive():
+                log.warning("Quitting while the models are still loading")
+                return False
+        runtimes = [self._runtime, self._take_outcome()]
+        self._runtime = None
+        for runtime in runtimes:
+            if runtime is not None and not isinstance(runtime, AssistantError):
+                runtime.close(max(deadline - time.monotonic(), 0.1))
+        return True
 
     def command(self, name: str) -> str | None:
         """A command from the local socket (``ptt``, a second launch); None or a one-line error."""
@@ -150,7 +190,7 @@ class AppController(QObject):
             return
         synthesizer = self._runtime.stages.synthesizer if self._runtime is not None else None
         kokoro = synthesizer if isinstance(synthesizer, KokoroSynthesizer) else None
-        services = AppSettingsServices(self._context, kokoro)
+        services = self._services.settings_services(self._context, kokoro)
         self._dialog = SettingsDialog(self._store, services, self._window)
         self._dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialog.finished.connect(self._settings_closed)
@@ -196,38 +236,51 @@ class AppController(QObject):
         """Close ``old`` and open a runtime for ``context`` on a background thread."""
         self._loaded_settings = self._engine_settings(context.settings)
         self._window.set_ready(False, self.tr("Loading models…"))
+        loading = self._loading = self._services.open_runtime(context, self._bridge)
 
         def load() -> None:
             if old is not None:
                 old.close()
+            outcome: Runtime | AssistantError
             try:
-                self._loaded.emit(Runtime.open(context, self._bridge))
+                outcome = loading.run()
+            except LoadAborted:
+                return
             except AssistantError as exc:
-                self._loaded.emit(exc)
+                outcome = exc
             except Exception:
                 log.exception("loading the models failed")
-                self._loaded.emit(
-                    AssistantError("The models could not be loaded", "The log file has the details.")
-                )
+                outcome = AssistantError("The models could not be loaded", "The log file has the details.")
+            with self._outcome_lock:
+                self._outcome = outcome
+            self._loaded.emit()
 
         self._loader = threading.Thread(target=load, name="model-loader", daemon=True)
         self._loader.start()
 
-    def _on_loaded(self, result: object) -> None:
+    def _take_outcome(self) -> Runtime | AssistantError | None:
+        with self._outcome_lock:
+            outcome, self._outcome = self._outcome, None
+        return outcome
+
+    def _on_loaded(self) -> None:
+        result = self._take_outcome()
+        if result is None:  # shutdown() took it
+            return
         if self._loader is not None:
             self._loader.join()
             self._loader = None
+            self._loading = None
         if not self._closing and self._engine_settings(self._context.settings) != self._loaded_settings:
             # The settings changed while these models loaded: load again for the new ones.
             if not isinstance(result, AssistantError):
-                cast(Runtime, result).close()
+                result.close()
             self._load(self._context, None)
             return
         if isinstance(result, AssistantError):
             self._window.set_ready(False, result.line())
             self._show_error(result.line())
             return
-        result = cast(Runtime, result)
         if self._closing:
             result.close()
             return
@@ -275,10 +328,7 @@ class AppController(QObject):
             hint = self.tr("Hold {keys} and speak; let go when you are done.").format(keys=settings.ui.hotkey)
         self._window.set_hint(hint)
         try:
-            combo = KeyCombo.parse(settings.ui.hotkey)
-            self._backend = choose_backend(
-                settings.ui.hotkey_backend, combo, APP_ID, os.environ, on_error=self._hotkey_failed
-            )
+            self._backend = self._services.hotkeys(settings.ui, self._hotkey_failed)
             if self._backend is not None:
                 self._backend.start(lambda: self._hotkey.emit("press"), lambda: self._hotkey.emit("release"))
         except HotkeyError as exc:
@@ -305,17 +355,24 @@ class AppController(QObject):
         if isinstance(event, TurnEnded):
             how = "interrupted" if event.interrupted else event.error or "answered"
             log.info("Turn ended (%s): first audio %s ms", how, event.timings_ms.get("first_audio"))
-        if self._tray is None:
+        elif isinstance(event, ProblemReported):
+            log.warning("%s", event.line)
+        if self._tray is None or not self._tray_turn.admit(event):
             return
         if isinstance(event, StateChanged):
             self._tray.set_state(event.state)
         elif isinstance(event, TurnEnded) and event.error is not None:
             self._tray.set_state(State.IDLE, event.error)
-            if not self._window.isVisible():
-                self._tray.notify(self.tr("Desktop Assistant"), event.error)
+            self._notify_hidden(event.error)
+        elif isinstance(event, ProblemReported):
+            self._notify_hidden(event.line)
+
+    def _notify_hidden(self, line: str) -> None:
+        """A desktop notification for ``line`` when the window is not there to show it."""
+        if self._tray is not None and not self._window.isVisible():
+            self._tray.notify(self.tr("Desktop Assistant"), line)
 
     def _show_error(self, line: str) -> None:
         log.warning("%s", line)
         self._window.show_status(line, error=True)
-        if self._tray is not None and not self._window.isVisible():
-            self._tray.notify(self.tr("Desktop Assistant"), line)
+        self._notify_hidden(line)

@@ -21,9 +21,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
-from desktop_assistant.core.events import Event, ReplyDelta, State, StateChanged, TranscriptReady, TurnEnded
+from desktop_assistant.core.events import (
+    Event,
+    ProblemReported,
+    ReplyDelta,
+    State,
+    StateChanged,
+    TranscriptReady,
+    TurnEnded,
+)
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.ui.compose_box import ComposeBox
+from desktop_assistant.ui.current_turn import CurrentTurn
 from desktop_assistant.ui.hold_button import HoldButton
 from desktop_assistant.ui.image_tray import ImageTray, carries_images
 from desktop_assistant.ui.status_line import StatusLine
@@ -47,7 +56,7 @@ class MainWindow(QMainWindow):
     def __init__(self, max_image_side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hide_on_close = False
-        self._turn_id: str | None = None
+        self._turns = CurrentTurn()
         self._ready = False
         self._state = State.IDLE
         self._talk_text = self.tr("Hold to talk")
@@ -77,21 +86,28 @@ class MainWindow(QMainWindow):
     # ----- the app's side -----------------------------------------------------------------------
 
     def apply(self, event: Event) -> None:
-        """Show one engine event (a slot for ``EventBridge.arrived``)."""
+        """Show one engine event (a slot for ``EventBridge.arrived``). Only the current turn changes the
+        window's state; a late end of an older turn still closes that turn's entry."""
+        previous = self._turns.turn_id
+        current = self._turns.admit(event)
+        if isinstance(event, TurnEnded):
+            self.tray.forget(event.turn_id)
+            self.transcript.end_turn(event)
+            if current and event.error:
+                self.status_line.show_message(event.error, error=True)
+            return
+        if not current:
+            return
+        if event.turn_id != previous:
+            self.status_line.clear_message()  # a new turn: the last turn's problem is over
         if isinstance(event, StateChanged):
-            if event.state is not State.IDLE:
-                self._turn_started(event.turn_id)
             self._apply_state(event.state)
         elif isinstance(event, TranscriptReady):
-            self._turn_started(event.turn_id)
             self.transcript.add_question(event.turn_id, event.text, self.tray.take_sent(event.turn_id))
         elif isinstance(event, ReplyDelta):
             self.transcript.append_reply(event.turn_id, event.text)
-        elif isinstance(event, TurnEnded):
-            self.tray.forget(event.turn_id)
-            self.transcript.end_turn(event)
-            if event.error:
-                self.status_line.show_message(event.error, error=True)
+        elif isinstance(event, ProblemReported):
+            self.status_line.show_message(event.line, error=True)
 
     def pending_images(self) -> tuple[PreparedImage, ...]:
         """The images waiting to go with the next question."""
@@ -235,11 +251,6 @@ class MainWindow(QMainWindow):
 
     def _image_failed(self, line: str) -> None:
         self.status_line.show_message(line, error=True)
-
-    def _turn_started(self, turn_id: str) -> None:
-        if turn_id != self._turn_id:
-            self._turn_id = turn_id
-            self.status_line.clear_message()
 
     def _apply_state(self, state: State) -> None:
         self._state = state

@@ -1,9 +1,11 @@
-"""The app's wiring with the real window and push-to-talk over a fake engine: what each user action
-becomes, and what the user is told while models load, when they fail, and when a device is missing."""
+"""The app's wiring with the real window and push-to-talk over a fake engine, handed in as the
+controller's services: what each user action becomes, and what the user is told while models load,
+when they fail, and when a device is missing."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,16 +14,18 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop_assistant.app import Context
+from desktop_assistant.app import Context, LoadAborted
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.core.events import State, StateChanged, TranscriptReady
+from desktop_assistant.core.events import ProblemReported, ReplyDelta, State, StateChanged, TranscriptReady
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ModelFileError
 from desktop_assistant.llm.base import PreparedImage
-from desktop_assistant.ui import controller as controller_module
-from desktop_assistant.ui.controller import AppController
+from desktop_assistant.ui.app import system_hotkeys
+from desktop_assistant.ui.controller import AppController, AppServices
 from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.tray import TrayIcon
 from tests.config.test_secrets import MemoryKeyring, use_keyring
 from tests.ui.test_settings_dialog import FakeServices
+from tests.ui.window_helpers import ended
 
 pytestmark = pytest.mark.gui
 
@@ -68,28 +72,46 @@ class FakeRuntime:
     stages: FakeStages = field(default_factory=FakeStages)
     closed: bool = False
 
-    def close(self) -> None:
+    def close(self, timeout: float = 2.0) -> None:
         self.closed = True
 
 
 @dataclass
 class Loader:
-    """Stands in for ``Runtime.open``: each call waits for ``go`` and then answers ``outcome``."""
+    """Stands in for ``RuntimeLoad``: each load waits for ``go`` (or an abort) and then answers
+    ``outcome``."""
 
     outcome: AssistantError | None = None
     notices: list[AssistantError] = field(default_factory=list)
     go: threading.Event = field(default_factory=threading.Event)
     opened: list[FakeRuntime] = field(default_factory=list)
     speeds: list[float] = field(default_factory=list)
+    aborted: threading.Event = field(default_factory=threading.Event)
 
-    def __call__(self, context: Context, sink: Callable[[Any], None]) -> FakeRuntime:
-        self.speeds.append(context.settings.tts.speed)
-        assert self.go.wait(10)
-        if self.outcome is not None:
-            raise self.outcome
-        runtime = FakeRuntime(FakeEngine(sink), list(self.notices))
-        self.opened.append(runtime)
+    def __call__(self, context: Context, sink: Callable[[Any], None]) -> FakeLoad:
+        return FakeLoad(self, context, sink)
+
+
+@dataclass
+class FakeLoad:
+    loader: Loader
+    context: Context
+    sink: Callable[[Any], None]
+
+    def run(self) -> FakeRuntime:
+        loader = self.loader
+        loader.speeds.append(self.context.settings.tts.speed)
+        while not loader.go.wait(0.01):
+            if loader.aborted.is_set():
+                raise LoadAborted("The app is quitting")
+        if loader.outcome is not None:
+            raise loader.outcome
+        runtime = FakeRuntime(FakeEngine(self.sink), list(loader.notices))
+        loader.opened.append(runtime)
         return runtime
+
+    def abort(self) -> None:
+        self.loader.aborted.set()
 
 
 @pytest.fixture
@@ -101,12 +123,18 @@ def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 
 
 @pytest.fixture
-def loader(monkeypatch: pytest.MonkeyPatch) -> Loader:
-    fake = Loader()
-    monkeypatch.setattr(controller_module.Runtime, "open", fake)
-    # The settings dialog gets instant services: no real microphone or speaker opens here.
-    monkeypatch.setattr(controller_module, "AppSettingsServices", lambda context, synthesizer: FakeServices())
-    return fake
+def loader() -> Loader:
+    return Loader()
+
+
+def services(loader: Loader) -> AppServices:
+    """Fake runtimes; the settings dialog gets instant services (no real microphone or speaker opens
+    here); the real hotkey choice."""
+    return AppServices(
+        open_runtime=loader,
+        settings_services=lambda context, synthesizer: FakeServices(),
+        hotkeys=system_hotkeys,
+    )
 
 
 @pytest.fixture
@@ -114,7 +142,7 @@ def app(qtbot: QtBot, paths: AppPaths, loader: Loader) -> Iterator[tuple[AppCont
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
     window.show()
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None)
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
     with use_keyring(MemoryKeyring()):
         controller.start()
         yield controller, window
@@ -211,7 +239,7 @@ def test_an_unavailable_global_hotkey_points_to_ptt(qtbot: QtBot, paths: AppPath
     SettingsStore(paths).set("ui.hotkey_backend", "pynput")  # no DISPLAY here: pynput cannot start
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None)
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
     controller.start()
     try:
         line = window.status_line.message()
@@ -251,3 +279,57 @@ def test_settings_changed_while_loading_load_again_once_loaded(
     qtbot.waitUntil(lambda: len(loader.opened) == 2 and window.send_button.isEnabled(), timeout=5000)
     assert loader.speeds == [1.0, 1.4]
     assert loader.opened[0].closed and not loader.opened[1].closed
+
+
+def test_a_late_event_of_an_old_turn_changes_neither_the_window_nor_the_tray(
+    qtbot: QtBot, paths: AppPaths, loader: Loader
+) -> None:
+    window = MainWindow(max_image_side=256)
+    qtbot.addWidget(window)
+    window.show()
+    tray = TrayIcon()
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, tray, services(loader))
+    controller.start()
+    try:
+        sink = loaded(qtbot, loader, window).sink
+        for event in (
+            StateChanged("old", State.THINKING),
+            ended("old", interrupted=True),
+            StateChanged("new", State.RECORDING),
+            StateChanged("old", State.IDLE),  # late: the old turn is over
+            ReplyDelta("old", "late words"),
+        ):
+            sink(event)
+        qtbot.waitUntil(lambda: window.status_line.state() == "Listening…", timeout=5000)
+        qtbot.wait(50)  # let every queued event arrive
+        assert window.status_line.state() == "Listening…"
+        assert window.stop_button.isEnabled()
+        assert tray._tray.toolTip() == "Desktop Assistant — Listening"
+        view = window.transcript.turn("old")
+        assert view is None or "late words" not in view.reply.toPlainText()
+    finally:
+        controller.shutdown()
+
+
+def test_a_problem_the_turn_survived_is_shown(
+    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader
+) -> None:
+    _, window = app
+    sink = loaded(qtbot, loader, window).sink
+    sink(StateChanged("t1", State.TRANSCRIBING))
+    sink(ProblemReported("t1", "The microphone stopped. Check that it is still connected."))
+    qtbot.waitUntil(lambda: "microphone stopped" in window.status_line.message(), timeout=5000)
+    assert window.status_line.is_error()
+
+
+def test_quitting_while_the_models_load_abandons_the_load(
+    qtbot: QtBot, paths: AppPaths, loader: Loader
+) -> None:
+    window = MainWindow(max_image_side=256)
+    qtbot.addWidget(window)
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
+    controller.start()
+    started = time.monotonic()
+    assert controller.shutdown()
+    assert time.monotonic() - started < 1.0
+    assert loader.aborted.is_set() and loader.opened == []

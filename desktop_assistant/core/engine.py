@@ -42,7 +42,8 @@ from desktop_assistant.core.events import (
     TurnEnded,
 )
 from desktop_assistant.core.heard import heard_text, pause_after
-from desktop_assistant.core.listening import EagerListener, Microphone, Utterance
+from desktop_assistant.core.jobs import HearJob, LiveTurn, SpeakJob, StageJob, ThinkJob
+from desktop_assistant.core.listening import EagerListener, Microphone
 from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.core.worker import CancelWatchdog, StageWorker
@@ -80,52 +81,6 @@ class Stages:
     transcriber: Transcriber | None
     chat: ChatModel
     synthesizer: Synthesizer
-
-
-@dataclass(eq=False)
-class LiveTurn:
-    """A turn and what it produced so far: written by the workers under the engine's lock."""
-
-    turn: Turn
-    images: tuple[PreparedImage, ...] = ()
-    transcript: str = ""
-    reply: list[str] = field(default_factory=list)
-    chunks: list[tuple[str, float]] = field(default_factory=list)
-    error: AssistantError | None = None
-    ended: bool = False
-    blocked: bool = False
-
-
-@dataclass(frozen=True)
-class StageJob:
-    """A job of one stage for one turn."""
-
-    live: LiveTurn
-
-    @property
-    def turn_id(self) -> str:
-        """The turn the job is for."""
-        return self.live.turn.id
-
-
-@dataclass(frozen=True)
-class HearJob(StageJob):
-    """Transcribe a turn: a live utterance or a given recording."""
-
-    source: Utterance | npt.NDArray[np.float32] | None = None
-
-
-@dataclass(frozen=True)
-class ThinkJob(StageJob):
-    """Ask the model and stream its reply into spoken chunks."""
-
-
-@dataclass(frozen=True)
-class SpeakJob(StageJob):
-    """Synthesize one chunk; ``text`` None marks the end of the reply."""
-
-    index: int = 0
-    text: str | None = None
 
 
 class Engine:

@@ -9,8 +9,9 @@ import numpy.typing as npt
 import pytest
 
 from desktop_assistant.audio import capture
-from desktop_assistant.audio.capture import CaptureInterrupted, ClipSource, Fail, Microphone, Push
+from desktop_assistant.audio.capture import CaptureInterrupted, Microphone
 from desktop_assistant.audio.playback import Player
+from desktop_assistant.audio.sources import ClipSource, Fail, Push
 from desktop_assistant.errors import AudioDeviceError
 from tests.audio.pulse import PulseServer, sounding, tone, tone_runs
 

@@ -1,12 +1,21 @@
-"""The microphone: one persistent input stream, a preroll ring, and utterances cut by press and release.
+"""The microphone: one persistent input stream, a preroll ring, and one ``Utterance`` handle per press.
 
-Blocks arrive from a ``BlockSource`` (the sound card through PortAudio, or a clip played in real time for
-tests and the benchmark) and are only copied into a bounded queue there. A reader thread moves them into
-the preroll ring while idle, or onto the utterance while recording; ``begin``, ``snapshot`` and ``end``
-first take whatever is queued themselves, so they always see every block received before the call.
+Blocks arrive from a ``BlockSource`` (``audio/sources.py``) and are only copied into a bounded queue
+there. A reader thread moves each block into the preroll ring and onto every open utterance. Every
+call that reads audio (``begin``, ``snapshot``, ``end``) first takes whatever is queued itself, so it
+always sees every block received before the call.
 
-When the source fails mid-utterance, ``end()`` raises ``CaptureInterrupted``, which carries the audio
-captured up to the failure; the microphone then stays failed (``error``) until closed and started again.
+``begin()`` returns a new ``Utterance`` that starts with the ring's contents. Utterances overlap
+freely: a press while the previous turn still collects its tail starts a second utterance whose
+preroll repeats that tail, and neither touches the other. A turn owns its handle, so a late ``end()``
+from an old turn can only finish the old turn's audio. An utterance takes blocks from ``begin()`` until
+its tail is complete, it is discarded or it is interrupted; then the microphone forgets it, while the
+handle keeps its audio.
+
+The microphone fails (``error``; ``begin()`` raises it) only when the source reports that it stopped.
+Every open utterance then raises ``CaptureInterrupted`` from ``end()`` with the audio it captured
+before the failure. An utterance whose tail does not arrive in time (``STALL_S``) raises the same for
+itself alone, and the microphone carries on; ``close()`` interrupts the open utterances too.
 """
 
 from __future__ import annotations
@@ -14,17 +23,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from enum import Enum, auto
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import soxr
 
-from desktop_assistant.audio.devices import accepts, find_device, portaudio
-from desktop_assistant.errors import AudioDeviceError, first_line
-
-Push = Callable[[npt.NDArray[np.float32], bool], None]
-Fail = Callable[[AudioDeviceError], None]
+from desktop_assistant.audio.sources import BlockSource, DeviceSource
+from desktop_assistant.errors import AudioDeviceError
 
 # Seconds of blocks the queue holds while the reader is busy; beyond this a block is dropped and counted.
 QUEUE_S = 2.0
@@ -37,152 +44,136 @@ FIRST_UTTERANCE_S = 30
 
 
 class CaptureInterrupted(AudioDeviceError):
-    """The microphone failed while recording; ``audio`` holds what was captured before it did."""
+    """An utterance ended without its tail; ``audio`` holds what it captured before that."""
 
     def __init__(self, message: str, hint: str, audio: npt.NDArray[np.float32]) -> None:
         super().__init__(message, hint)
         self.audio = audio
 
 
-class BlockSource(Protocol):
-    """Delivers mono float32 blocks at ``rate`` by calling ``push(block, overflowed)`` from its own thread.
-
-    ``push`` takes ownership of the block. ``fail`` reports that the source stopped for good.
-    """
-
-    @property
-    def rate(self) -> int:
-        """Samples per second of the blocks (valid once started)."""
-        ...
-
-    def start(self, push: Push, fail: Fail) -> None:
-        """Begin delivering blocks; raises ``AudioDeviceError`` when there is nothing to open."""
-        ...
-
-    def stop(self) -> None:
-        """Stop delivering and release the device or thread; returns once no more pushes come."""
-        ...
+class _Stage(Enum):
+    RECORDING = auto()  # takes every block
+    TAIL = auto()  # end() was called: takes blocks until the tail is complete
+    DONE = auto()  # complete, discarded, stalled or interrupted: takes nothing more
 
 
-class DeviceSource:
-    """A sound-card input through PortAudio; falls back to the device's own rate when it refuses ``rate``."""
+class Utterance:
+    """The audio of one press, from its preroll to the tail after ``end()``; made by ``Microphone.begin()``.
 
-    def __init__(self, device: str = "", rate: int = 16_000, block_ms: int = 20) -> None:
-        self._device = device
-        self._wanted = rate
-        self._rate = rate
-        self._block_ms = block_ms
-        self._stream: Any = None
-        self._stopping = False
-
-    @property
-    def rate(self) -> int:
-        """The rate the stream really runs at."""
-        return self._rate
-
-    def start(self, push: Push, fail: Fail) -> None:
-        """Open the input stream; the callback copies the block and nothing else."""
-        sd = portaudio()
-        index = find_device(self._device, "input")
-        info = sd.query_devices(index)
-        self._rate = (
-            self._wanted if accepts(sd, index, self._wanted, "input") else int(info["default_samplerate"])
-        )
-        self._stopping = False
-
-        def callback(indata: npt.NDArray[np.float32], frames: int, _time: Any, status: Any) -> None:
-            push(indata[:, 0].copy(), bool(status.input_overflow))
-
-        def finished() -> None:
-            if not self._stopping:
-                fail(AudioDeviceError("The microphone stopped", "Check that it is still connected."))
-
-        try:
-            self._stream = sd.InputStream(
-                device=index,
-                samplerate=self._rate,
-                channels=1,
-                dtype="float32",
-                latency="low",
-                blocksize=self._rate * self._block_ms // 1000,
-                callback=callback,
-                finished_callback=finished,
-            )
-            self._stream.start()
-        except (sd.PortAudioError, ValueError) as exc:
-            self._stream = None
-            raise AudioDeviceError(
-                f"Cannot open the microphone '{info['name']}' ({first_line(exc)})",
-                "Choose another device with audio.input_device.",
-            ) from None
-
-    def stop(self) -> None:
-        """Close the stream (closing waits for a running callback to return)."""
-        self._stopping = True
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            stream.close(ignore_errors=True)
-
-
-class ClipSource:
-    """Plays ``samples`` as if a microphone heard them, then keeps sending silence.
-
-    ``realtime=True`` paces every block at the real-time rate. ``realtime=False`` pushes the whole clip
-    at once during ``start()`` (as a burst a stalled reader would see), then continues in real time.
+    ``snapshot()`` and ``end()`` may be called from any thread. Once done, the audio never changes:
+    ``end()`` and ``snapshot()`` return it again (``end()`` raises the same ``CaptureInterrupted`` again
+    when the utterance was interrupted).
     """
 
     def __init__(
-        self, samples: npt.NDArray[np.float32], rate: int = 16_000, block_ms: int = 20, realtime: bool = True
+        self,
+        cond: threading.Condition,
+        drain: Callable[[], object],
+        preroll: npt.NDArray[np.float32],
+        rate: int,
+        tail: int,
     ) -> None:
-        self._samples = np.asarray(samples, dtype=np.float32)
+        self._cond = cond
+        self._drain = drain
         self._rate = rate
-        self._block = rate * block_ms // 1000
-        self._realtime = realtime
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.clip_done = threading.Event()
+        self._tail = tail
+        self._audio = np.zeros(max(len(preroll), FIRST_UTTERANCE_S * rate), np.float32)
+        self._audio[: len(preroll)] = preroll
+        self._length = len(preroll)
+        self._target = 0
+        self._stage = _Stage.RECORDING
+        self._failure: AudioDeviceError | None = None
 
     @property
-    def rate(self) -> int:
-        """The clip's rate."""
-        return self._rate
+    def recording(self) -> bool:
+        """True from ``begin()`` until ``end()`` or ``discard()`` is called."""
+        return self._stage is _Stage.RECORDING
 
-    def start(self, push: Push, fail: Fail) -> None:
-        """Start pushing blocks (a clip source cannot fail, so ``fail`` is never called)."""
-        self._stop.clear()
-        self.clip_done.clear()
-        blocks = [self._samples[i : i + self._block] for i in range(0, len(self._samples), self._block)]
-        if not self._realtime:
-            for block in blocks:
-                push(block.copy(), False)
-            blocks = []
-            self.clip_done.set()
-        self._thread = threading.Thread(
-            target=self._run, args=(blocks, push), name="clip-source", daemon=True
-        )
-        self._thread.start()
+    def snapshot(self) -> npt.NDArray[np.float32]:
+        """A copy of the audio so far (preroll included), for eager passes; once done, the final audio."""
+        with self._cond:
+            self._drain()
+            return self._audio[: self._length].copy()
 
-    def stop(self) -> None:
-        """Stop the thread and join it."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    def end(self) -> npt.NDArray[np.float32]:
+        """Wait for ``tail_ms`` more audio after what has arrived now, and return the utterance.
 
-    def _run(self, blocks: list[npt.NDArray[np.float32]], push: Push) -> None:
-        period = self._block / self._rate
-        for block in blocks:
-            if self._stop.wait(period):
-                return
-            push(block.copy(), False)
-        self.clip_done.set()
-        while not self._stop.wait(period):
-            push(np.zeros(self._block, np.float32), False)
+        Raises ``CaptureInterrupted`` (carrying the audio so far) when the source fails meanwhile or
+        delivers nothing for ``STALL_S`` past the tail; the microphone itself fails only in the first case.
+        After ``discard()`` it returns the audio up to the discard without waiting.
+        """
+        with self._cond:
+            self._drain()
+            if self._stage is _Stage.RECORDING:
+                self._target = self._length + self._tail
+                self._stage = _Stage.TAIL
+                self._settle()
+            if self._stage is _Stage.TAIL:
+                arrived = self._cond.wait_for(
+                    lambda: self._stage is not _Stage.TAIL, timeout=self._tail / self._rate + STALL_S
+                )
+                if not arrived:
+                    self._finish(
+                        AudioDeviceError(
+                            "The microphone stopped sending audio", "Check that it is still connected."
+                        )
+                    )
+            audio = self._audio[: self._length].copy()
+            failure = self._failure
+        if failure is not None:
+            raise CaptureInterrupted(failure.message, failure.hint, audio)
+        return audio
+
+    def discard(self) -> None:
+        """Stop at once, without the tail (a cancelled turn); a waiting ``end()`` returns what there is."""
+        with self._cond:
+            if self._stage is not _Stage.DONE:
+                self._finish(None)
+
+    # ----- the microphone's side (its lock held) ---------------------------------------------------
+
+    @property
+    def _finished(self) -> bool:
+        return self._stage is _Stage.DONE
+
+    def _take(self, block: npt.NDArray[np.float32]) -> None:
+        if self._stage is _Stage.RECORDING:
+            self._append(block)
+        elif self._stage is _Stage.TAIL:
+            self._append(block[: self._target - self._length])
+            self._settle()
+
+    def _interrupt(self, error: AudioDeviceError) -> None:
+        if self._stage is not _Stage.DONE:
+            self._finish(error)
+
+    def _settle(self) -> None:
+        if self._length >= self._target:
+            self._finish(None)
+
+    def _finish(self, failure: AudioDeviceError | None) -> None:
+        self._stage = _Stage.DONE
+        self._failure = failure
+        self._cond.notify_all()
+
+    def _append(self, block: npt.NDArray[np.float32]) -> None:
+        end = self._length + len(block)
+        if end > len(self._audio):
+            grown = np.zeros(max(end, 2 * len(self._audio)), np.float32)
+            grown[: self._length] = self._audio[: self._length]
+            self._audio = grown
+        self._audio[self._length : end] = block
+        self._length = end
 
 
 class Microphone:
-    """One persistent input stream at ``rate`` Hz mono; a preroll ring keeps the last ``preroll_ms`` so the
-    syllable spoken as the key goes down survives, and ``end()`` adds ``tail_ms`` after the release."""
+    """One persistent input stream at ``rate`` Hz mono, cut into utterances by ``begin()``.
+
+    A preroll ring keeps the last ``preroll_ms`` so the syllable spoken as the key goes down survives, and
+    each utterance's ``end()`` adds ``tail_ms`` after the release. Any number of utterances may be open
+    at once; each receives every block from its ``begin()`` on. ``begin()`` may be called from one thread
+    (the GUI's) while utterances are read and ended on others.
+    """
 
     def __init__(
         self,
@@ -200,9 +191,7 @@ class Microphone:
         self._ring = np.zeros(rate * preroll_ms // 1000, np.float32)
         self._ring_end = 0
         self._ring_filled = 0
-        self._utterance = np.zeros(0, np.float32)
-        self._length = 0
-        self._recording = False
+        self._utterances: list[Utterance] = []
         self._level = 0.0
         self._overruns = 0
         self._error: AudioDeviceError | None = None
@@ -226,8 +215,8 @@ class Microphone:
 
     @property
     def recording(self) -> bool:
-        """True between ``begin()`` and ``end()``."""
-        return self._recording
+        """True while any utterance records (between its ``begin()`` and its ``end()`` or ``discard()``)."""
+        return any(utterance.recording for utterance in self._utterances)
 
     @property
     def error(self) -> AudioDeviceError | None:
@@ -254,21 +243,23 @@ class Microphone:
         self._reader.start()
 
     def close(self) -> None:
-        """Stop the source and the reader, and join them."""
+        """Stop the source and the reader, and join them; open utterances end as interrupted."""
         self._source.stop()
         self._stop.set()
         self._ready.set()
         if self._reader is not None:
             self._reader.join()
             self._reader = None
-        self._recording = False
+        with self._cond:
+            self._take_pending()
+            self._interrupt_open(AudioDeviceError("The microphone was closed", "Start it again to record."))
 
     def wait_live(self, timeout: float) -> bool:
         """True once the source has delivered audio (PulseAudio may start a new stream a second late)."""
         return self._live.wait(timeout)
 
-    def begin(self) -> None:
-        """Start a new utterance with the preroll's contents (any utterance in progress is dropped)."""
+    def begin(self) -> Utterance:
+        """Start a new utterance with the preroll's contents; utterances already open carry on untouched."""
         with self._cond:
             if self._reader is None:
                 raise RuntimeError("Microphone.start() must be called before begin()")
@@ -277,45 +268,9 @@ class Microphone:
             self._take_pending()
             size = len(self._ring)
             order = np.arange(self._ring_end - self._ring_filled, self._ring_end) % size
-            preroll = self._ring[order]
-            self._utterance = np.zeros(max(len(preroll), FIRST_UTTERANCE_S * self._rate), np.float32)
-            self._utterance[: len(preroll)] = preroll
-            self._length = len(preroll)
-            self._recording = True
-
-    def snapshot(self) -> npt.NDArray[np.float32]:
-        """A copy of the utterance so far (empty when not recording), for eager transcription."""
-        with self._cond:
-            if not self._recording:
-                return np.zeros(0, np.float32)
-            self._take_pending()
-            return self._utterance[: self._length].copy()
-
-    def end(self) -> npt.NDArray[np.float32]:
-        """Wait for ``tail_ms`` more audio and return the utterance.
-
-        Raises ``CaptureInterrupted`` (an ``AudioDeviceError`` carrying the audio so far) when the source
-        fails or delivers nothing for ``STALL_S`` past the tail.
-        """
-        with self._cond:
-            if not self._recording:
-                raise RuntimeError("Microphone.end() called without begin()")
-            self._take_pending()
-            target = self._length + self._tail
-            arrived = self._cond.wait_for(
-                lambda: self._length >= target or self._error is not None,
-                timeout=self._tail / self._rate + STALL_S,
-            )
-            self._recording = False
-            audio = self._utterance[: min(self._length, target)].copy()
-            if self._error is None and not arrived:
-                self._error = AudioDeviceError(
-                    "The microphone stopped sending audio", "Check that it is still connected."
-                )
-            error = self._error
-        if error is not None:
-            raise CaptureInterrupted(error.message, error.hint, audio)
-        return audio
+            utterance = Utterance(self._cond, self._take_pending, self._ring[order], self._rate, self._tail)
+            self._utterances.append(utterance)
+            return utterance
 
     # ----- source side: cheap, runs on the audio thread -------------------------------------------
 
@@ -332,7 +287,9 @@ class Microphone:
         with self._cond:
             if self._error is None:
                 self._error = error
-            self._cond.notify_all()
+            # Blocks queued before the failure still belong to the utterances.
+            self._take_pending()
+            self._interrupt_open(self._error)
 
     # ----- reader side ---------------------------------------------------------------------------
 
@@ -341,11 +298,10 @@ class Microphone:
             self._ready.wait(READ_WAIT_S)
             self._ready.clear()
             with self._cond:
-                if self._take_pending():
-                    self._cond.notify_all()
+                self._take_pending()
 
     def _take_pending(self) -> bool:
-        """Move every queued block into the ring or the utterance (lock held); True if any was."""
+        """Move every queued block into the ring and the open utterances (lock held); True if any was."""
         moved = False
         while self._pending:
             block = self._pending.popleft()
@@ -356,20 +312,19 @@ class Microphone:
             moved = True
             self._live.set()
             self._level = float(np.sqrt(np.mean(np.square(block))))
-            if self._recording:
-                self._append(block)
-            else:
-                self._remember(block)
+            for utterance in self._utterances:
+                utterance._take(block)
+            # The ring fills while utterances record too: a press during another's tail needs its preroll.
+            self._remember(block)
+        self._utterances = [utterance for utterance in self._utterances if not utterance._finished]
+        if moved:
+            self._cond.notify_all()
         return moved
 
-    def _append(self, block: npt.NDArray[np.float32]) -> None:
-        end = self._length + len(block)
-        if end > len(self._utterance):
-            grown = np.zeros(max(end, 2 * len(self._utterance)), np.float32)
-            grown[: self._length] = self._utterance[: self._length]
-            self._utterance = grown
-        self._utterance[self._length : end] = block
-        self._length = end
+    def _interrupt_open(self, error: AudioDeviceError) -> None:
+        for utterance in self._utterances:
+            utterance._interrupt(error)
+        self._utterances = []
 
     def _remember(self, block: npt.NDArray[np.float32]) -> None:
         size = len(self._ring)

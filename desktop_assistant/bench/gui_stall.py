@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_assistant.app import Context, build_engine
-from desktop_assistant.audio.capture import ClipSource, Microphone
+from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.output import AudioOutput
+from desktop_assistant.audio.sources import ClipSource
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import Event, TurnEnded
 from desktop_assistant.errors import AssistantError

@@ -24,9 +24,10 @@ import numpy.typing as npt
 
 from desktop_assistant.app import Context, build_engine, load_stages, open_speaker
 from desktop_assistant.assets import resource_path
-from desktop_assistant.audio.capture import ClipSource, Microphone
+from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.playback import Player
+from desktop_assistant.audio.sources import ClipSource
 from desktop_assistant.bench.gui_stall import gui_stall_ms
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import Conversation

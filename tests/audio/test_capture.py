@@ -9,23 +9,16 @@ import numpy.typing as npt
 import pytest
 
 from desktop_assistant.audio import capture
-from desktop_assistant.audio.capture import CaptureInterrupted, ClipSource, Fail, Microphone, Push
+from desktop_assistant.audio.capture import CaptureInterrupted, Microphone
 from desktop_assistant.audio.playback import Player
+from desktop_assistant.audio.sources import ClipSource, Fail, Push
 from desktop_assistant.errors import AudioDeviceError
 from tests.audio.pulse import PulseServer, sounding, tone, tone_runs
+from tests.audio.streams import BLOCK, PREROLL, RATE, TAIL, ramp
 
-RATE = 16_000
-BLOCK = 320  # 20 ms at 16 kHz
-PREROLL = 6400  # 400 ms
-TAIL = 1600  # 100 ms
 LOW, HIGH = 400.0, 1200.0
 
 MakeMicrophone = Callable[..., Microphone]
-
-
-def ramp(samples: int, first: int = 1) -> npt.NDArray[np.float32]:
-    """Samples whose values say their position in the stream (exact in float32)."""
-    return (np.arange(first, first + samples) * 2.0**-16).astype(np.float32)
 
 
 def blocks_of(audio: npt.NDArray[np.float32], size: int = BLOCK) -> list[npt.NDArray[np.float32]]:
@@ -69,31 +62,30 @@ def test_an_utterance_starts_with_the_last_400_ms_before_begin(make_microphone: 
     before = ramp(30 * BLOCK)
     source = ScriptedSource(blocks_of(before))
     mic = make_microphone(source=source)
-    mic.begin()
-    np.testing.assert_array_equal(mic.snapshot(), before[-PREROLL:])
+    utterance = mic.begin()
+    np.testing.assert_array_equal(utterance.snapshot(), before[-PREROLL:])
     after = ramp(3 * BLOCK, first=len(before) + 1)
     source.send(after)
-    np.testing.assert_array_equal(mic.snapshot(), np.concatenate([before[-PREROLL:], after]))
+    np.testing.assert_array_equal(utterance.snapshot(), np.concatenate([before[-PREROLL:], after]))
 
 
 def test_a_preroll_shorter_than_400_ms_holds_all_there_was(make_microphone: MakeMicrophone) -> None:
     before = ramp(5 * BLOCK)
     mic = make_microphone(source=ScriptedSource(blocks_of(before)))
-    mic.begin()
-    np.testing.assert_array_equal(mic.snapshot(), before)
+    np.testing.assert_array_equal(mic.begin().snapshot(), before)
 
 
 def test_end_returns_the_clip_then_a_100_ms_tail(make_microphone: MakeMicrophone) -> None:
     clip = ramp(int(0.3 * RATE))
     source = ClipSource(clip, RATE, realtime=True)
     mic = make_microphone(source=source)
-    mic.begin()
-    assert mic.recording
+    utterance = mic.begin()
+    assert mic.recording and utterance.recording
     assert source.clip_done.wait(5)
-    before = mic.snapshot()
-    audio = mic.end()
+    before = utterance.snapshot()
+    audio = utterance.end()
 
-    assert not mic.recording
+    assert not mic.recording and not utterance.recording
     np.testing.assert_array_equal(audio[: len(clip)], clip)
     assert not np.any(audio[len(clip) :])
     np.testing.assert_array_equal(audio[: len(before)], before)
@@ -106,10 +98,10 @@ def test_a_full_queue_drops_new_blocks_and_counts_every_overrun(make_microphone:
     capacity = int(capture.QUEUE_S * 1000 / 20)
     audio = ramp((capacity + 10) * BLOCK)
     mic = make_microphone(source=ScriptedSource(blocks_of(audio), overflowed=frozenset({3, 7})))
-    mic.begin()
+    utterance = mic.begin()
     # 10 blocks found the queue full, 2 more came flagged by the device.
     assert mic.overruns == 12
-    np.testing.assert_array_equal(mic.snapshot(), audio[capacity * BLOCK - PREROLL : capacity * BLOCK])
+    np.testing.assert_array_equal(utterance.snapshot(), audio[capacity * BLOCK - PREROLL : capacity * BLOCK])
 
 
 def test_level_is_the_rms_of_the_latest_block(make_microphone: MakeMicrophone) -> None:
@@ -122,8 +114,7 @@ def test_level_is_the_rms_of_the_latest_block(make_microphone: MakeMicrophone) -
 def test_a_source_at_another_rate_is_resampled(make_microphone: MakeMicrophone) -> None:
     heard = tone(1000.0, 0.3, 48_000)
     mic = make_microphone(source=ScriptedSource(blocks_of(heard, 960), rate=48_000))
-    mic.begin()
-    audio = mic.snapshot()
+    audio = mic.begin().snapshot()
     # The streaming resampler holds back a few milliseconds until more audio comes.
     assert 0.3 * RATE - 600 <= len(audio) <= 0.3 * RATE
     assert [f for f, _ in sounding(tone_runs(audio, RATE, (1000.0, 3000.0)))] == [1000.0]
@@ -133,13 +124,13 @@ def test_a_source_that_fails_mid_utterance_keeps_the_audio(make_microphone: Make
     first = ramp(5 * BLOCK)
     source = ScriptedSource(blocks_of(first))
     mic = make_microphone(source=source)
-    mic.begin()
+    utterance = mic.begin()
     more = ramp(3 * BLOCK, first=len(first) + 1)
     source.send(more)
     assert source.fail is not None
     source.fail(AudioDeviceError("The microphone stopped", "Check that it is still connected."))
     with pytest.raises(CaptureInterrupted) as caught:
-        mic.end()
+        utterance.end()
 
     assert isinstance(caught.value, AudioDeviceError)
     assert caught.value.line() == "The microphone stopped. Check that it is still connected."
@@ -149,8 +140,7 @@ def test_a_source_that_fails_mid_utterance_keeps_the_audio(make_microphone: Make
         mic.begin()
     mic.close()
     mic.start()
-    mic.begin()
-    np.testing.assert_array_equal(mic.snapshot(), first)
+    np.testing.assert_array_equal(mic.begin().snapshot(), first)
 
 
 def test_a_source_that_goes_quiet_mid_utterance_keeps_the_audio(
@@ -159,23 +149,34 @@ def test_a_source_that_goes_quiet_mid_utterance_keeps_the_audio(
     monkeypatch.setattr(capture, "STALL_S", 0.05)
     source = ScriptedSource([])
     mic = make_microphone(source=source)
-    mic.begin()
+    utterance = mic.begin()
     spoken = ramp(2 * BLOCK)
     source.send(spoken)
     with pytest.raises(CaptureInterrupted) as caught:
-        mic.end()
+        utterance.end()
     assert caught.value.line() == "The microphone stopped sending audio. Check that it is still connected."
     np.testing.assert_array_equal(caught.value.audio, spoken)
+    # A stall ends that utterance only: the microphone has not failed.
+    assert mic.error is None
+    np.testing.assert_array_equal(mic.begin().snapshot(), spoken)
 
 
-def test_calls_out_of_order_are_refused(make_microphone: MakeMicrophone) -> None:
+def test_begin_before_start_is_refused() -> None:
     idle = Microphone(source=ScriptedSource([]))
     with pytest.raises(RuntimeError, match="start"):
         idle.begin()
-    mic = make_microphone(source=ScriptedSource([ramp(BLOCK)]))
-    assert mic.snapshot().size == 0
-    with pytest.raises(RuntimeError, match="begin"):
-        mic.end()
+
+
+def test_closing_the_microphone_interrupts_its_open_utterances(make_microphone: MakeMicrophone) -> None:
+    spoken = ramp(4 * BLOCK)
+    mic = make_microphone(source=ScriptedSource(blocks_of(spoken)))
+    utterance = mic.begin()
+    mic.close()
+    with pytest.raises(CaptureInterrupted) as caught:
+        utterance.end()
+    assert caught.value.line() == "The microphone was closed. Start it again to record."
+    np.testing.assert_array_equal(caught.value.audio, spoken)
+    assert mic.error is None and not mic.recording
 
 
 def test_the_microphone_hears_the_speaker_before_and_after_begin(
@@ -186,10 +187,10 @@ def test_the_microphone_hears_the_speaker_before_and_after_begin(
     player = speaker
     player.enqueue(tone(LOW, 0.3, 24_000), "before")
     assert player.wait_drained("before", 10)
-    mic.begin()
+    utterance = mic.begin()
     player.enqueue(tone(HIGH, 0.3, 24_000), "after")
     assert player.wait_drained("after", 10)
-    audio = mic.end()
+    audio = utterance.end()
     # An underrun on a busy machine can split a tone with a gap; what counts is the order and the total.
     runs = [(f, s) for f, s in tone_runs(audio, RATE, (LOW, HIGH)) if f]
     order = [f for i, (f, _) in enumerate(runs) if i == 0 or runs[i - 1][0] != f]
@@ -221,11 +222,11 @@ def test_a_microphone_that_vanishes_mid_utterance_keeps_the_audio(pulse: PulseSe
             patch.setenv("PULSE_SERVER", doomed.env["PULSE_SERVER"])
             mic.start()
         assert mic.wait_live(10)
-        mic.begin()
-        so_far = mic.snapshot()
+        utterance = mic.begin()
+        so_far = utterance.snapshot()
         doomed.stop()
         with pytest.raises(CaptureInterrupted) as caught:
-            mic.end()
+            utterance.end()
         assert caught.value.line().startswith("The microphone stopped")
         assert len(so_far) > 0
         np.testing.assert_array_equal(caught.value.audio[: len(so_far)], so_far)

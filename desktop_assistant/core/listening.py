@@ -88,15 +88,16 @@ class EagerListener:
     ) -> Heard | None:
         """The transcript of a live utterance or a recording, or None when the turn was cancelled
         meanwhile. Raises ``NoSpeechError`` (or the microphone's failure, when it left no speech)."""
-        if self._transcriber is None:
-            raise AssistantError(
-                "No speech-to-text model is loaded", "Ask with --text, or import a Whisper model."
-            )
         if isinstance(source, np.ndarray):
             return self._final(turn, source, vad, None)
+        try:
+            return self._live(turn, source, vad)
+        finally:
+            source.discard()  # whatever happened, the utterance stops recording (no-op once ended)
+
+    def _live(self, turn: Turn, source: Utterance, vad: VadConfig) -> Heard | None:
         covered, text = self._eager_passes(turn, source, vad)
         if turn.cancel.is_set():
-            source.discard()
             return None
         problem: AssistantError | None = None
         try:
@@ -130,7 +131,10 @@ class EagerListener:
         return covered, text
 
     def _transcribe(self, audio: npt.NDArray[np.float32]) -> str:
-        assert self._transcriber is not None  # checked in transcribe()
+        if self._transcriber is None:
+            raise AssistantError(
+                "No speech-to-text model is loaded", "Ask with --text, or import a Whisper model."
+            )
         return self._transcriber.transcribe(audio).text
 
     def _heard_all(self, audio: npt.NDArray[np.float32], covered: int, vad: VadConfig) -> bool:

@@ -168,6 +168,7 @@ class FakeMic:
         self.audio = np.zeros(0, np.float32)
         self.lock = threading.Lock()
         self.ended = 0
+        self.discarded = 0
 
     def begin(self) -> FakeMic:
         with self.lock:
@@ -187,7 +188,7 @@ class FakeMic:
         return self.snapshot()
 
     def discard(self) -> None:
-        self.ended += 1
+        self.discarded += 1
 
 
 class Recorder:

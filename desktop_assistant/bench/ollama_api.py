@@ -18,6 +18,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,21 +43,32 @@ def full_name(name: str) -> str:
     return name if ":" in name else f"{name}:latest"
 
 
+def prompt_token_count(messages: Sequence[dict[str, Any]]) -> int:
+    """The ``prompt_eval_count`` this server reports: each message's tokens as ``split_tokens`` cuts
+    them, plus one for its role."""
+    return sum(len(split_tokens(str(m.get("content") or ""))) + 1 for m in messages)
+
+
 @dataclass
 class RecordedRequest:
     """One request as the server received it; ``body`` is the parsed JSON (None without a body),
-    ``headers`` the request's headers with lower-case names."""
+    ``headers`` the request's headers with lower-case names. ``received_at`` is the
+    ``time.perf_counter()`` reading when its request line arrived, ``hung_up_at`` the one when the
+    server saw the client hang up before its answer was complete (None if it did not)."""
 
     method: str
     path: str
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.perf_counter)
+    hung_up_at: float | None = None
 
 
 @dataclass
 class ChatStream:
-    """A streamed chat as the server saw it end: ``completed``, ``abandoned`` (the client closed
-    the connection first), ``died`` (``die_after_tokens``), ``errored`` or ``stopped``."""
+    """A streamed chat (or any chat under ``silent_chats``) as the server saw it end: ``completed``,
+    ``abandoned`` (the client closed the connection first), ``died`` (``die_after_tokens``),
+    ``errored`` or ``stopped`` (the server stopped first)."""
 
     request: RecordedRequest
     tokens_sent: int = 0
@@ -72,12 +84,20 @@ class OllamaTestServer:
     ``die_after_tokens`` drops the connection mid-stream; ``http_error`` is ``(status, message)``
     answered to every chat; ``stream_error`` is sent as an error line in place of the done line;
     ``end_without_done`` ends the stream cleanly but leaves the done line out.
+
+    Each chat that generates a reply waits ``first_token_delays.pop(0)`` seconds before its first
+    token, or ``first_token_delay_s`` once that list is empty. ``silent_chats`` accepts every chat
+    (the empty load chat too) and never answers it, not even its headers, until the client hangs up
+    or the server stops; ``silent_shows`` does the same to ``/api/show``.
     """
 
     models: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True})
     pullable: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True, "llama3.2:1b": False})
     reply: Reply = DEFAULT_REPLY
     first_token_delay_s: float = 0.0
+    first_token_delays: list[float] = field(default_factory=list)
+    silent_chats: bool = False
+    silent_shows: bool = False
     tokens_per_s: float = 0.0
     die_after_tokens: int | None = None
     http_error: tuple[int, str] | None = None
@@ -161,8 +181,10 @@ class OllamaTestServer:
         """Wait until no chat is streaming; False if one still is after ``timeout`` seconds."""
         return self.wait_for(lambda s: all(c.outcome != "streaming" for c in s.chat_streams), timeout)
 
-    def _record(self, method: str, path: str, body: Any, headers: dict[str, str]) -> RecordedRequest:
-        request = RecordedRequest(method, path, body, headers)
+    def _record(
+        self, method: str, path: str, body: Any, headers: dict[str, str], received_at: float
+    ) -> RecordedRequest:
+        request = RecordedRequest(method, path, body, headers, received_at)
         with self._lock:
             self.requests.append(request)
             self._lock.notify_all()
@@ -172,12 +194,30 @@ class OllamaTestServer:
         with self._lock:
             return self.models.get(full_name(name))
 
+    def _next_first_token_delay(self) -> float:
+        with self._lock:
+            return self.first_token_delays.pop(0) if self.first_token_delays else self.first_token_delay_s
+
+    def _open_stream(self, request: RecordedRequest) -> ChatStream:
+        stream = ChatStream(request)
+        with self._lock:
+            self.chat_streams.append(stream)
+            self._lock.notify_all()
+        return stream
+
     def _reply_text(self, messages: list[dict[str, Any]]) -> str:
         return self.reply(messages) if callable(self.reply) else self.reply
 
     def _end_stream(self, stream: ChatStream, outcome: str) -> None:
+        if outcome == "abandoned":
+            self._hung_up(stream.request)
         with self._lock:
             stream.outcome = outcome
+            self._lock.notify_all()
+
+    def _hung_up(self, request: RecordedRequest) -> None:
+        with self._lock:
+            request.hung_up_at = time.perf_counter()
             self._lock.notify_all()
 
     def _track(self, conn: socket.socket, alive: bool) -> None:
@@ -198,6 +238,20 @@ class OllamaTestServer:
             except OSError:
                 return False
         return True
+
+    def _wait_hang_up(self, conn: socket.socket) -> bool:
+        """Wait until the client hangs up (True) or the server stops (False), dropping what it sends."""
+        while not self._stopping.is_set():
+            ready, _, _ = select.select([conn, self._wake_r], [], [], 1.0)
+            if self._wake_r in ready:
+                return False
+            if conn in ready:
+                try:
+                    if conn.recv(4096) == b"":
+                        return True
+                except OSError:
+                    return True
+        return False
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -234,12 +288,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.owner._track(self.connection, alive=False)
         super().finish()
 
+    def parse_request(self) -> bool:
+        # Called as soon as the request line has been read: the moment the request arrived.
+        self.received_at = time.perf_counter()
+        return super().parse_request()
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.owner.verbose:
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        self.owner._record("GET", self.path, None, self._headers())
+        self.owner._record("GET", self.path, None, self._headers(), self.received_at)
         if self.path == "/api/version":
             self._send_json(200, {"version": VERSION})
         elif self.path == "/api/tags":
@@ -259,10 +318,10 @@ class _Handler(BaseHTTPRequestHandler):
         except json.JSONDecodeError:
             body = None
         if not isinstance(body, dict):
-            self.owner._record("POST", self.path, None, self._headers())
+            self.owner._record("POST", self.path, None, self._headers(), self.received_at)
             self._send_json(400, {"error": "the request body is not a JSON object"})
             return
-        request = self.owner._record("POST", self.path, body, self._headers())
+        request = self.owner._record("POST", self.path, body, self._headers(), self.received_at)
         routes: dict[str, Callable[[RecordedRequest], None]] = {
             "/api/show": self._show,
             "/api/chat": self._chat,
@@ -278,6 +337,10 @@ class _Handler(BaseHTTPRequestHandler):
         return {name.lower(): value for name, value in self.headers.items()}
 
     def _show(self, request: RecordedRequest) -> None:
+        if self.owner.silent_shows:
+            if self._stay_silent():
+                self.owner._hung_up(request)
+            return
         name = str(request.body.get("model") or request.body.get("name") or "")
         vision = self.owner._lookup(name)
         if vision is None:
@@ -314,6 +377,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self, request: RecordedRequest) -> None:
         owner = self.owner
         body = request.body
+        if owner.silent_chats:
+            stream = owner._open_stream(request)
+            owner._end_stream(stream, "abandoned" if self._stay_silent() else "stopped")
+            return
         if owner.http_error is not None:
             status, message = owner.http_error
             self._send_json(status, {"error": message})
@@ -328,25 +395,34 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, chat_line(name, "", done=True, done_reason="load"))
             return
         tokens = split_tokens(owner._reply_text(messages))
+        prompt_count = prompt_token_count(messages)
         if body.get("stream", True) is False:
-            self._send_json(200, chat_line(name, "".join(tokens), done=True, eval_count=len(tokens)))
+            if not owner._wait_open(self.connection, owner._next_first_token_delay()):
+                self.close_connection = True
+                if not owner._stopping.is_set():
+                    owner._hung_up(request)
+                return
+            answer = chat_line(name, "".join(tokens), True, "stop", len(tokens), prompt_count)
+            self._send_json(200, answer)
             return
-        stream = ChatStream(request)
-        with owner._lock:
-            owner.chat_streams.append(stream)
-            owner._lock.notify_all()
+        stream = owner._open_stream(request)
         try:
-            outcome = self._stream_tokens(name, tokens, stream)
+            outcome = self._stream_tokens(name, tokens, prompt_count, stream)
         except (_ClientGone, OSError):
             outcome = "stopped" if owner._stopping.is_set() else "abandoned"
         if outcome not in ("completed", "errored"):
             self.close_connection = True
         owner._end_stream(stream, outcome)
 
-    def _stream_tokens(self, name: str, tokens: Sequence[str], stream: ChatStream) -> str:
+    def _stay_silent(self) -> bool:
+        """Answer nothing, not even headers: True once the client hangs up, False if the server stops."""
+        self.close_connection = True
+        return self.owner._wait_hang_up(self.connection)
+
+    def _stream_tokens(self, name: str, tokens: Sequence[str], prompt_count: int, stream: ChatStream) -> str:
         owner = self.owner
         self._start_stream()
-        delay = owner.first_token_delay_s
+        delay = owner._next_first_token_delay()
         interval = 1.0 / owner.tokens_per_s if owner.tokens_per_s > 0 else 0.0
         for token in tokens:
             if owner.die_after_tokens is not None and stream.tokens_sent >= owner.die_after_tokens:
@@ -368,7 +444,8 @@ class _Handler(BaseHTTPRequestHandler):
         if owner.end_without_done:
             self._end_chunks()
             return "completed"
-        self._send_chunk(chat_line(name, "", done=True, done_reason="stop", eval_count=stream.tokens_sent))
+        done = chat_line(name, "", True, "stop", stream.tokens_sent, prompt_count)
+        self._send_chunk(done)
         self._end_chunks()
         return "completed"
 

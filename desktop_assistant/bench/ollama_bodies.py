@@ -59,8 +59,14 @@ def show_body(name: str, vision: bool) -> dict[str, Any]:
 
 
 def chat_line(
-    model: str, content: str, done: bool = False, done_reason: str = "", eval_count: int = 0
+    model: str,
+    content: str,
+    done: bool = False,
+    done_reason: str = "",
+    eval_count: int = 0,
+    prompt_eval_count: int = 0,
 ) -> dict[str, Any]:
+    """One line of a chat answer; a done line carries the metrics, except a load's (as Ollama's)."""
     line: dict[str, Any] = {
         "model": model,
         "created_at": now(),
@@ -68,12 +74,13 @@ def chat_line(
         "done": done,
     }
     if done:
+        line["done_reason"] = done_reason or "stop"
+    if done and done_reason != "load":
         line |= {
-            "done_reason": done_reason or "stop",
-            "total_duration": 1_000_000 * (eval_count + 1),
+            "total_duration": 1_000_000 * (prompt_eval_count + eval_count + 1),
             "load_duration": 1_000_000,
-            "prompt_eval_count": 1,
-            "prompt_eval_duration": 1_000_000,
+            "prompt_eval_count": prompt_eval_count,
+            "prompt_eval_duration": 1_000_000 * prompt_eval_count,
             "eval_count": eval_count,
             "eval_duration": 1_000_000 * eval_count,
         }

@@ -36,19 +36,27 @@ class ChatModel(Protocol):
         """The model name replies come from."""
         ...
 
-    def check_ready(self, needs_vision: bool) -> None:
-        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
+    def load(self) -> None:
+        """Have the server load the model now, so the first reply starts sooner; ``LLMError`` on failure
+        or when ``close()`` is called meanwhile."""
+        ...
+
+    def check_ready(self, needs_vision: bool, cancel: threading.Event | None = None) -> None:
+        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images;
+        also once ``cancel`` is set or ``close()`` is called while it waits."""
         ...
 
     def stream_reply(
         self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
     ) -> Iterator[str]:
-        """Yield the reply's text as it is generated; stop and close the stream once ``cancel`` is set.
+        """Yield the reply's text as it is generated. Once ``cancel`` is set, end promptly (even while
+        waiting for the first token) and hang up the request; a cancel is not an error.
 
         A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
         """
         ...
 
     def close(self) -> None:
-        """Release the connection; the model is not used afterwards."""
+        """Abandon any request in flight (from any thread) and release the connection; the model is
+        not used afterwards."""
         ...

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -28,6 +28,15 @@ class ChatMessage:
     images: tuple[PreparedImage, ...] = ()
 
 
+@dataclass(frozen=True)
+class TokenCounts:
+    """What the model reported for one reply: ``prompt`` tokens evaluated (Ollama's
+    ``prompt_eval_count``) and ``reply`` tokens generated (``eval_count``)."""
+
+    prompt: int
+    reply: int
+
+
 class ChatModel(Protocol):
     """A streamed chat model. Errors are ``LLMError`` with a one-line message and a hint."""
 
@@ -47,11 +56,15 @@ class ChatModel(Protocol):
         ...
 
     def stream_reply(
-        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        cancel: threading.Event | None = None,
+        on_counts: Callable[[TokenCounts], None] | None = None,
     ) -> Iterator[str]:
         """Yield the reply's text as it is generated. Once ``cancel`` is set, end promptly (even while
         waiting for the first token) and hang up the request; a cancel is not an error.
 
+        ``on_counts`` is called once with the reply's ``TokenCounts`` when the model reports them.
         A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
         """
         ...

@@ -19,7 +19,7 @@ import ollama
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.abortable import AbortableRequests, RequestAbandoned
-from desktop_assistant.llm.base import ChatMessage
+from desktop_assistant.llm.base import ChatMessage, TokenCounts
 
 T = TypeVar("T")
 
@@ -120,11 +120,14 @@ class OllamaChat:
         )
 
     def stream_reply(
-        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        cancel: threading.Event | None = None,
+        on_counts: Callable[[TokenCounts], None] | None = None,
     ) -> Iterator[str]:
         """Yield the reply's text deltas. Once ``cancel`` is set the generator ends within about
         50 ms, even before the first token, and the HTTP connection is hung up; nothing is sent
-        if it is set already.
+        if it is set already. ``on_counts`` gets the token counts of the done line, if it has them.
 
         A stream cut mid-reply (by the server or ``close()``) raises ``ReplyInterrupted`` carrying the
         text that arrived; ``close()`` before any text, ``LLMError``.
@@ -157,7 +160,11 @@ class OllamaChat:
                     if finished:
                         return
                     raise _cut_off("".join(received))
-                finished = finished or bool(part.done)
+                if part.done and not finished:
+                    finished = True
+                    counts = token_counts(part)
+                    if counts is not None and on_counts is not None:
+                        on_counts(counts)
                 delta = part.message.content
                 if delta:
                     received.append(delta)
@@ -192,6 +199,14 @@ class OllamaChat:
         if partial:
             return ReplyInterrupted("The reply was cut off", hint, partial=partial)
         return LLMError(f"The connection to Ollama at {self.host} is closed", hint)
+
+
+def token_counts(part: ollama.ChatResponse) -> TokenCounts | None:
+    """The counts of a done line; None when it has neither. Ollama leaves a zero count out
+    (a prompt served wholly from its cache), so a missing one of the two is 0."""
+    if part.prompt_eval_count is None and part.eval_count is None:
+        return None
+    return TokenCounts(prompt=part.prompt_eval_count or 0, reply=part.eval_count or 0)
 
 
 def client_error(

@@ -9,15 +9,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+import ollama
 import pytest
 from PIL import Image
 
-from desktop_assistant.bench.ollama_api import OllamaTestServer, split_tokens
+from desktop_assistant.bench.ollama_api import OllamaTestServer, prompt_token_count, split_tokens
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
-from desktop_assistant.llm.base import ChatMessage
+from desktop_assistant.llm.base import ChatMessage, TokenCounts
 from desktop_assistant.llm.images import prepare_image_bytes
-from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value
+from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value, token_counts
 
 pytestmark = pytest.mark.ollama
 
@@ -499,3 +500,36 @@ def test_nothing_is_sent_once_closed(ollama_server: OllamaTestServer, make_chat:
             attempt()
         assert caught.value.hint == CLOSED_HINT
     assert ollama_server.requests == []
+
+
+def test_on_counts_gets_the_models_token_counts(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Sure. Paris is the capital."
+    counts: list[TokenCounts] = []
+    deltas = list(
+        make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, on_counts=counts.append)
+    )
+    sent = ollama_server.requests_to("/api/chat")[0].body["messages"]
+    assert counts == [TokenCounts(prompt=prompt_token_count(sent), reply=len(deltas))]
+    assert counts[0].prompt > 0 and counts[0].reply == len(split_tokens(ollama_server.reply))
+
+
+def test_on_counts_is_not_called_without_a_done_line(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.end_without_done = True
+    counts: list[TokenCounts] = []
+    with pytest.raises(ReplyInterrupted):
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, on_counts=counts.append))
+    assert counts == []
+
+
+def test_token_counts_of_a_done_line() -> None:
+    def done(**counts: int) -> ollama.ChatResponse:
+        return ollama.ChatResponse(model="m", done=True, message=ollama.Message(role="assistant"), **counts)
+
+    assert token_counts(done()) is None
+    assert token_counts(done(prompt_eval_count=12, eval_count=3)) == TokenCounts(12, 3)
+    # Ollama leaves a zero out: a prompt served wholly from its cache.
+    assert token_counts(done(eval_count=3)) == TokenCounts(0, 3)

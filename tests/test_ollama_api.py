@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 
 import httpx
 import ollama
 import pytest
 
-from desktop_assistant.bench.ollama_api import OllamaTestServer, split_tokens
+from desktop_assistant.bench.ollama_api import OllamaTestServer, prompt_token_count, split_tokens
 
 pytestmark = pytest.mark.ollama
 
@@ -59,6 +64,27 @@ def test_streamed_chat_sends_tokens_in_order_then_done(ollama_server: OllamaTest
     assert parts[-1].eval_count == len(parts) - 1
     assert ollama_server.wait_for_streams()
     assert ollama_server.chat_streams[0].outcome == "completed"
+
+
+def test_the_done_line_carries_prompt_and_reply_counts(ollama_server: OllamaTestServer) -> None:
+    ollama_server.reply = "Paris, of course."
+    messages = [{"role": "system", "content": "Be brief."}, *USER]
+    with ollama.Client(host=ollama_server.url) as client:
+        done = list(client.chat("gemma3:4b", messages=messages, stream=True))[-1]
+        whole = client.chat("gemma3:4b", messages=messages, stream=False)
+    # Each message's tokens plus one for its role: "Be", " brief", "." and "Hello", "?"; the reply is
+    # "Paris", ",", " of", " course", ".".
+    assert prompt_token_count(messages) == 7
+    for answer in (done, whole):
+        assert answer.done is True
+        assert (answer.prompt_eval_count, answer.eval_count) == (7, 5)
+
+
+def test_the_load_answer_carries_no_counts(ollama_server: OllamaTestServer) -> None:
+    with ollama.Client(host=ollama_server.url) as client:
+        answer = client.chat("gemma3:4b", messages=[], stream=False)
+    assert answer.done_reason == "load"
+    assert (answer.prompt_eval_count, answer.eval_count) == (None, None)
 
 
 def test_chat_without_streaming_answers_one_object(ollama_server: OllamaTestServer) -> None:
@@ -218,6 +244,98 @@ def test_stop_ends_a_stream_in_progress_and_idle_connections() -> None:
     client.close()  # type: ignore[no-untyped-call]
     assert server.chat_streams[0].outcome == "stopped"
     assert [type(f) for f in failures] == [httpx.RemoteProtocolError]
+    assert set(threading.enumerate()) == threads_before
+
+
+def test_received_at_is_when_the_request_arrived(ollama_server: OllamaTestServer) -> None:
+    with ollama.Client(host=ollama_server.url) as client:
+        before = time.perf_counter()
+        client.show("gemma3:4b")
+        between = time.perf_counter()
+        list(client.chat("gemma3:4b", messages=USER, stream=True))
+        after = time.perf_counter()
+    show, chat = ollama_server.requests
+    assert before < show.received_at < between < chat.received_at < after
+    assert (show.hung_up_at, chat.hung_up_at) == (None, None)
+
+
+def test_first_token_delays_are_used_in_order_then_the_default(ollama_server: OllamaTestServer) -> None:
+    ollama_server.first_token_delays = [60.0, 0.0]
+    ollama_server.first_token_delay_s = 60.0
+    with ollama.Client(host=ollama_server.url, timeout=0.3) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            list(client.chat("gemma3:4b", messages=USER, stream=True))
+        text = "".join(p.message.content or "" for p in client.chat("gemma3:4b", messages=USER, stream=True))
+        with pytest.raises(httpx.ReadTimeout):
+            client.chat("gemma3:4b", messages=USER, stream=False)
+    assert text == ollama_server.reply
+    assert ollama_server.first_token_delays == []
+    assert ollama_server.wait_for_streams()
+    assert [c.outcome for c in ollama_server.chat_streams] == ["abandoned", "completed"]
+    assert ollama_server.wait_for(lambda s: s.requests_to("/api/chat")[2].hung_up_at is not None, 1.0)
+
+
+def test_a_load_does_not_use_a_first_token_delay(ollama_server: OllamaTestServer) -> None:
+    ollama_server.first_token_delays = [0.0]
+    ollama_server.first_token_delay_s = 60.0
+    with ollama.Client(host=ollama_server.url, timeout=5.0) as client:
+        client.chat("gemma3:4b", messages=[], stream=False)
+        list(client.chat("gemma3:4b", messages=USER, stream=True))
+    assert ollama_server.first_token_delays == []
+
+
+def post_chat(url: str, body: dict[str, object]) -> socket.socket:
+    """A raw connection that has sent one ``/api/chat`` request (no client library in between)."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)))
+    data = json.dumps(body).encode()
+    head = f"POST /api/chat HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(data)}\r\n\r\n"
+    conn.sendall(head.encode() + data)
+    return conn
+
+
+@pytest.mark.parametrize("messages", [USER, []], ids=["chat", "load"])
+def test_silent_chats_are_never_answered_until_the_client_hangs_up(
+    ollama_server: OllamaTestServer, messages: list[dict[str, str]]
+) -> None:
+    ollama_server.silent_chats = True
+    with post_chat(ollama_server.url, {"model": "gemma3:4b", "messages": messages}) as conn:
+        assert ollama_server.wait_for(lambda s: bool(s.chat_streams))
+        readable, _, _ = select.select([conn], [], [], 0.3)
+        assert readable == [], "the server answered something"
+        hung_up_at = time.perf_counter()
+        conn.shutdown(socket.SHUT_RDWR)
+    assert ollama_server.wait_for_streams(timeout=1.0)
+    stream = ollama_server.chat_streams[0]
+    assert stream.outcome == "abandoned"
+    assert stream.tokens_sent == 0
+    assert stream.request.hung_up_at is not None and stream.request.hung_up_at >= hung_up_at
+
+
+def test_silent_shows_are_never_answered_until_the_client_hangs_up(ollama_server: OllamaTestServer) -> None:
+    ollama_server.silent_shows = True
+    with ollama.Client(host=ollama_server.url, timeout=0.3) as client, pytest.raises(httpx.ReadTimeout):
+        client.show("gemma3:4b")
+    assert ollama_server.wait_for(lambda s: s.requests_to("/api/show")[0].hung_up_at is not None, 1.0)
+    assert ollama_server.chat_streams == []
+
+
+def test_stop_ends_silent_requests_at_once() -> None:
+    threads_before = set(threading.enumerate())
+    server = OllamaTestServer(silent_chats=True, silent_shows=True).start()
+    connections = [post_chat(server.url, {"model": "gemma3:4b", "messages": USER})]
+    host, port = server.url.removeprefix("http://").split(":")
+    show = http.client.HTTPConnection(host, int(port), timeout=5.0)
+    show.request("POST", "/api/show", body=json.dumps({"model": "gemma3:4b"}))
+    assert server.wait_for(lambda s: len(s.requests) == 2)
+    started = time.perf_counter()
+    server.stop()
+    assert time.perf_counter() - started < 1.0
+    for conn in connections:
+        conn.close()
+    show.close()
+    assert [c.outcome for c in server.chat_streams] == ["stopped"]
+    assert [r.hung_up_at for r in server.requests] == [None, None]
     assert set(threading.enumerate()) == threads_before
 
 

@@ -11,52 +11,56 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import re
 import select
 import signal
 import socket
-import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from desktop_assistant.bench.ollama_bodies import chat_line, digest, show_body, tag_entry
+from desktop_assistant.bench.ollama_bodies import VERSION, full_name, prompt_token_count, split_tokens
+from desktop_assistant.bench.ollama_handler import OllamaHandler, OllamaHTTPServer
+
+__all__ = [
+    "DEFAULT_REPLY",
+    "VERSION",
+    "ChatStream",
+    "OllamaTestServer",
+    "RecordedRequest",
+    "Reply",
+    "full_name",
+    "main",
+    "prompt_token_count",
+    "split_tokens",
+]
 
 Reply = str | Callable[[list[dict[str, Any]]], str]
 
 DEFAULT_REPLY = "Sure. This is the test server speaking, one token at a time."
-VERSION = "0.11.4"
-_TOKEN = re.compile(r"\s*(?:\w+(?:'\w+)*|[^\w\s])|\s+")
-
-
-def split_tokens(text: str) -> list[str]:
-    """Cut ``text`` the way an LLM streams it: words with their leading space, punctuation apart."""
-    return _TOKEN.findall(text)
-
-
-def full_name(name: str) -> str:
-    """Ollama's canonical model name: a bare name means its ``latest`` tag."""
-    return name if ":" in name else f"{name}:latest"
 
 
 @dataclass
 class RecordedRequest:
     """One request as the server received it; ``body`` is the parsed JSON (None without a body),
-    ``headers`` the request's headers with lower-case names."""
+    ``headers`` the request's headers with lower-case names. ``received_at`` is the
+    ``time.perf_counter()`` reading when its request line arrived, ``hung_up_at`` the one when the
+    server saw the client hang up before its answer was complete (None if it did not)."""
 
     method: str
     path: str
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    received_at: float = field(default_factory=time.perf_counter)
+    hung_up_at: float | None = None
 
 
 @dataclass
 class ChatStream:
-    """A streamed chat as the server saw it end: ``completed``, ``abandoned`` (the client closed
-    the connection first), ``died`` (``die_after_tokens``), ``errored`` or ``stopped``."""
+    """A streamed chat (or any chat under ``silent_chats``) as the server saw it end: ``completed``,
+    ``abandoned`` (the client closed the connection first), ``died`` (``die_after_tokens``),
+    ``errored`` or ``stopped`` (the server stopped first)."""
 
     request: RecordedRequest
     tokens_sent: int = 0
@@ -72,12 +76,20 @@ class OllamaTestServer:
     ``die_after_tokens`` drops the connection mid-stream; ``http_error`` is ``(status, message)``
     answered to every chat; ``stream_error`` is sent as an error line in place of the done line;
     ``end_without_done`` ends the stream cleanly but leaves the done line out.
+
+    Each chat that generates a reply waits ``first_token_delays.pop(0)`` seconds before its first
+    token, or ``first_token_delay_s`` once that list is empty. ``silent_chats`` accepts every chat
+    (the empty load chat too) and never answers it, not even its headers, until the client hangs up
+    or the server stops; ``silent_shows`` does the same to ``/api/show``.
     """
 
     models: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True})
     pullable: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True, "llama3.2:1b": False})
     reply: Reply = DEFAULT_REPLY
     first_token_delay_s: float = 0.0
+    first_token_delays: list[float] = field(default_factory=list)
+    silent_chats: bool = False
+    silent_shows: bool = False
     tokens_per_s: float = 0.0
     die_after_tokens: int | None = None
     http_error: tuple[int, str] | None = None
@@ -92,7 +104,7 @@ class OllamaTestServer:
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
+        self._httpd: OllamaHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -108,7 +120,7 @@ class OllamaTestServer:
         self._stopping.clear()
         # A byte written here wakes every handler waiting between tokens once the server stops.
         self._wake_r, self._wake_w = socket.socketpair()
-        self._httpd = _HTTPServer((self.host, self.port), _Handler, self)
+        self._httpd = OllamaHTTPServer((self.host, self.port), OllamaHandler, self)
         # A short poll interval keeps stop() quick: serve_forever only checks for shutdown between polls.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.02,), name="ollama-test-server"
@@ -161,8 +173,10 @@ class OllamaTestServer:
         """Wait until no chat is streaming; False if one still is after ``timeout`` seconds."""
         return self.wait_for(lambda s: all(c.outcome != "streaming" for c in s.chat_streams), timeout)
 
-    def _record(self, method: str, path: str, body: Any, headers: dict[str, str]) -> RecordedRequest:
-        request = RecordedRequest(method, path, body, headers)
+    def _record(
+        self, method: str, path: str, body: Any, headers: dict[str, str], received_at: float
+    ) -> RecordedRequest:
+        request = RecordedRequest(method, path, body, headers, received_at)
         with self._lock:
             self.requests.append(request)
             self._lock.notify_all()
@@ -172,12 +186,30 @@ class OllamaTestServer:
         with self._lock:
             return self.models.get(full_name(name))
 
+    def _next_first_token_delay(self) -> float:
+        with self._lock:
+            return self.first_token_delays.pop(0) if self.first_token_delays else self.first_token_delay_s
+
+    def _open_stream(self, request: RecordedRequest) -> ChatStream:
+        stream = ChatStream(request)
+        with self._lock:
+            self.chat_streams.append(stream)
+            self._lock.notify_all()
+        return stream
+
     def _reply_text(self, messages: list[dict[str, Any]]) -> str:
         return self.reply(messages) if callable(self.reply) else self.reply
 
     def _end_stream(self, stream: ChatStream, outcome: str) -> None:
+        if outcome == "abandoned":
+            self._hung_up(stream.request)
         with self._lock:
             stream.outcome = outcome
+            self._lock.notify_all()
+
+    def _hung_up(self, request: RecordedRequest) -> None:
+        with self._lock:
+            request.hung_up_at = time.perf_counter()
             self._lock.notify_all()
 
     def _track(self, conn: socket.socket, alive: bool) -> None:
@@ -199,202 +231,19 @@ class OllamaTestServer:
                 return False
         return True
 
-
-class _HTTPServer(ThreadingHTTPServer):
-    # Handler threads are joined by server_close(), so stop() leaves none running.
-    daemon_threads = False
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], owner: OllamaTestServer) -> None:
-        self.owner = owner
-        super().__init__(address, handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hanging up between or during requests is normal for a streaming API.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class _ClientGone(Exception):
-    """The client closed the connection, or the server is stopping."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _HTTPServer
-
-    @property
-    def owner(self) -> OllamaTestServer:
-        return self.server.owner
-
-    def setup(self) -> None:
-        super().setup()
-        self.owner._track(self.connection, alive=True)
-
-    def finish(self) -> None:
-        self.owner._track(self.connection, alive=False)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.owner.verbose:
-            super().log_message(format, *args)
-
-    def do_GET(self) -> None:
-        self.owner._record("GET", self.path, None, self._headers())
-        if self.path == "/api/version":
-            self._send_json(200, {"version": VERSION})
-        elif self.path == "/api/tags":
-            with self.owner._lock:
-                names = sorted(self.owner.models)
-            self._send_json(200, {"models": [tag_entry(name) for name in names]})
-        elif self.path == "/":
-            self._send_text(200, "Ollama is running")
-        else:
-            self._send_text(404, "404 page not found")
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw) if raw else {}
-        except json.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict):
-            self.owner._record("POST", self.path, None, self._headers())
-            self._send_json(400, {"error": "the request body is not a JSON object"})
-            return
-        request = self.owner._record("POST", self.path, body, self._headers())
-        routes: dict[str, Callable[[RecordedRequest], None]] = {
-            "/api/show": self._show,
-            "/api/chat": self._chat,
-            "/api/pull": self._pull,
-        }
-        route = routes.get(self.path)
-        if route is None:
-            self._send_text(404, "404 page not found")
-        else:
-            route(request)
-
-    def _headers(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self.headers.items()}
-
-    def _show(self, request: RecordedRequest) -> None:
-        name = str(request.body.get("model") or request.body.get("name") or "")
-        vision = self.owner._lookup(name)
-        if vision is None:
-            self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
-            return
-        self._send_json(200, show_body(full_name(name), vision))
-
-    def _pull(self, request: RecordedRequest) -> None:
-        name = full_name(str(request.body.get("model") or request.body.get("name") or ""))
-        with self.owner._lock:
-            vision = self.owner.pullable.get(name)
-        lines: list[dict[str, Any]] = [{"status": "pulling manifest"}]
-        if vision is None:
-            lines.append({"error": "pull model manifest: file does not exist"})
-        else:
-            # Added before "success" is sent, so a client that lists right after sees the model.
-            self.owner.add_model(name, vision)
-            layer = digest(name)
-            total = 1_000_000
-            lines += [
-                {"status": f"pulling {layer[7:19]}", "digest": layer, "total": total, "completed": done}
-                for done in (0, total // 2, total)
-            ]
-            lines += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}]
-            lines.append({"status": "success"})
-        if request.body.get("stream", True) is False:
-            self._send_json(200 if vision is not None else 500, lines[-1])
-        else:
-            self._start_stream()
-            for line in lines:
-                self._send_chunk(line)
-            self._end_chunks()
-
-    def _chat(self, request: RecordedRequest) -> None:
-        owner = self.owner
-        body = request.body
-        if owner.http_error is not None:
-            status, message = owner.http_error
-            self._send_json(status, {"error": message})
-            return
-        name = str(body.get("model") or "")
-        if owner._lookup(name) is None:
-            self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
-            return
-        messages = list(body.get("messages") or [])
-        if not messages:
-            # Ollama answers an empty chat by loading the model, in one object whatever "stream" says.
-            self._send_json(200, chat_line(name, "", done=True, done_reason="load"))
-            return
-        tokens = split_tokens(owner._reply_text(messages))
-        if body.get("stream", True) is False:
-            self._send_json(200, chat_line(name, "".join(tokens), done=True, eval_count=len(tokens)))
-            return
-        stream = ChatStream(request)
-        with owner._lock:
-            owner.chat_streams.append(stream)
-            owner._lock.notify_all()
-        try:
-            outcome = self._stream_tokens(name, tokens, stream)
-        except (_ClientGone, OSError):
-            outcome = "stopped" if owner._stopping.is_set() else "abandoned"
-        if outcome not in ("completed", "errored"):
-            self.close_connection = True
-        owner._end_stream(stream, outcome)
-
-    def _stream_tokens(self, name: str, tokens: Sequence[str], stream: ChatStream) -> str:
-        owner = self.owner
-        self._start_stream()
-        delay = owner.first_token_delay_s
-        interval = 1.0 / owner.tokens_per_s if owner.tokens_per_s > 0 else 0.0
-        for token in tokens:
-            if owner.die_after_tokens is not None and stream.tokens_sent >= owner.die_after_tokens:
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return "died"
-            if not owner._wait_open(self.connection, delay):
-                raise _ClientGone
-            self._send_chunk(chat_line(name, token))
-            with owner._lock:
-                stream.tokens_sent += 1
-                owner._lock.notify_all()
-            delay = interval
-        if not owner._wait_open(self.connection, 0.0):
-            raise _ClientGone
-        if owner.stream_error is not None:
-            self._send_chunk({"error": owner.stream_error})
-            self._end_chunks()
-            return "errored"
-        if owner.end_without_done:
-            self._end_chunks()
-            return "completed"
-        self._send_chunk(chat_line(name, "", done=True, done_reason="stop", eval_count=stream.tokens_sent))
-        self._end_chunks()
-        return "completed"
-
-    def _send_json(self, status: int, payload: Any) -> None:
-        self._send_text(status, json.dumps(payload), "application/json")
-
-    def _send_text(self, status: int, text: str, kind: str = "text/plain") -> None:
-        data = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", f"{kind}; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _start_stream(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-ndjson")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-
-    def _send_chunk(self, payload: Any) -> None:
-        data = json.dumps(payload).encode() + b"\n"
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-
-    def _end_chunks(self) -> None:
-        self.wfile.write(b"0\r\n\r\n")
+    def _wait_hang_up(self, conn: socket.socket) -> bool:
+        """Wait until the client hangs up (True) or the server stops (False), dropping what it sends."""
+        while not self._stopping.is_set():
+            ready, _, _ = select.select([conn, self._wake_r], [], [], 1.0)
+            if self._wake_r in ready:
+                return False
+            if conn in ready:
+                try:
+                    if conn.recv(4096) == b"":
+                        return True
+                except OSError:
+                    return True
+        return False
 
 
 def _parse_models(specs: Sequence[str]) -> dict[str, bool]:

@@ -1,12 +1,33 @@
-"""The JSON bodies of Ollama's HTTP API as ``ollama_api.py`` answers them (shapes from Ollama's docs)."""
+"""The JSON bodies of Ollama's HTTP API as ``ollama_api.py`` answers them (shapes from Ollama's docs),
+and how that server cuts text into tokens."""
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 MODEL_SIZE = 3_338_801_804
+VERSION = "0.11.4"
+_TOKEN = re.compile(r"\s*(?:\w+(?:'\w+)*|[^\w\s])|\s+")
+
+
+def split_tokens(text: str) -> list[str]:
+    """Cut ``text`` the way an LLM streams it: words with their leading space, punctuation apart."""
+    return _TOKEN.findall(text)
+
+
+def full_name(name: str) -> str:
+    """Ollama's canonical model name: a bare name means its ``latest`` tag."""
+    return name if ":" in name else f"{name}:latest"
+
+
+def prompt_token_count(messages: Sequence[dict[str, Any]]) -> int:
+    """The ``prompt_eval_count`` this server reports: each message's tokens as ``split_tokens`` cuts
+    them, plus one for its role."""
+    return sum(len(split_tokens(str(m.get("content") or ""))) + 1 for m in messages)
 
 
 def now() -> str:
@@ -59,8 +80,14 @@ def show_body(name: str, vision: bool) -> dict[str, Any]:
 
 
 def chat_line(
-    model: str, content: str, done: bool = False, done_reason: str = "", eval_count: int = 0
+    model: str,
+    content: str,
+    done: bool = False,
+    done_reason: str = "",
+    eval_count: int = 0,
+    prompt_eval_count: int = 0,
 ) -> dict[str, Any]:
+    """One line of a chat answer; a done line carries the metrics, except a load's (as Ollama's)."""
     line: dict[str, Any] = {
         "model": model,
         "created_at": now(),
@@ -68,12 +95,13 @@ def chat_line(
         "done": done,
     }
     if done:
+        line["done_reason"] = done_reason or "stop"
+    if done and done_reason != "load":
         line |= {
-            "done_reason": done_reason or "stop",
-            "total_duration": 1_000_000 * (eval_count + 1),
+            "total_duration": 1_000_000 * (prompt_eval_count + eval_count + 1),
             "load_duration": 1_000_000,
-            "prompt_eval_count": 1,
-            "prompt_eval_duration": 1_000_000,
+            "prompt_eval_count": prompt_eval_count,
+            "prompt_eval_duration": 1_000_000 * prompt_eval_count,
             "eval_count": eval_count,
             "eval_duration": 1_000_000 * eval_count,
         }

@@ -30,7 +30,8 @@ class ChatMessage:
 
 @dataclass(frozen=True)
 class TokenCounts:
-    """What the model reported for one reply: tokens of the prompt it read and of the reply it wrote."""
+    """What the model reported for one reply: ``prompt`` tokens evaluated (Ollama's
+    ``prompt_eval_count``) and ``reply`` tokens generated (``eval_count``)."""
 
     prompt: int
     reply: int
@@ -45,11 +46,13 @@ class ChatModel(Protocol):
         ...
 
     def load(self) -> None:
-        """Load the model now (the warm-up), so the first reply starts sooner; ``LLMError`` on failure."""
+        """Have the server load the model now, so the first reply starts sooner; ``LLMError`` on failure
+        or when ``close()`` is called meanwhile."""
         ...
 
     def check_ready(self, needs_vision: bool, cancel: threading.Event | None = None) -> None:
-        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
+        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images;
+        also once ``cancel`` is set or ``close()`` is called while it waits."""
         ...
 
     def stream_reply(
@@ -58,14 +61,15 @@ class ChatModel(Protocol):
         cancel: threading.Event | None = None,
         on_counts: Callable[[TokenCounts], None] | None = None,
     ) -> Iterator[str]:
-        """Yield the reply's text as it is generated; once ``cancel`` is set, stop at once (even while
-        no token has come yet) and close the stream. ``on_counts`` gets the model's token counts when
-        it reports them at the end.
+        """Yield the reply's text as it is generated. Once ``cancel`` is set, end promptly (even while
+        waiting for the first token) and hang up the request; a cancel is not an error.
 
+        ``on_counts`` is called once with the reply's ``TokenCounts`` when the model reports them.
         A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
         """
         ...
 
     def close(self) -> None:
-        """Release the connection; the model is not used afterwards."""
+        """Abandon any request in flight (from any thread) and release the connection; the model is
+        not used afterwards."""
         ...

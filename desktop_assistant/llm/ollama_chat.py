@@ -2,6 +2,7 @@
 
 Every failure of the server or the connection becomes an ``LLMError`` (``ReplyInterrupted``
 when a reply is cut mid-way) with one line and a hint; no httpx or ollama exception escapes.
+Each request runs on a reader thread that a cancel or ``close()`` abandons (``llm/abortable.py``).
 """
 
 from __future__ import annotations
@@ -9,15 +10,18 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Generator, Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import httpx
 import ollama
 
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
-from desktop_assistant.llm.base import ChatMessage
+from desktop_assistant.llm.abortable import AbortableRequests, RequestAbandoned
+from desktop_assistant.llm.base import ChatMessage, TokenCounts
+
+T = TypeVar("T")
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 # The keyring name of the API key a remote Ollama (or a proxy in front of one) may require.
@@ -35,13 +39,18 @@ def resolve_host(configured: str) -> str:
     return configured.strip() or os.environ.get("OLLAMA_HOST", "").strip() or DEFAULT_HOST
 
 
-def open_client(settings: LlmSettings, api_key: str | None = None) -> tuple[str, ollama.Client]:
-    """The resolved host and a client for it; an API key travels as a Bearer token on every request."""
+def open_client(
+    settings: LlmSettings, api_key: str | None = None, **options: Any
+) -> tuple[str, ollama.Client]:
+    """The resolved host and a client for it; an API key travels as a Bearer token on every request.
+
+    ``options`` go on to ``httpx.Client`` (e.g. ``AbortableRequests.client_options()``).
+    """
     host = resolve_host(settings.host)
     timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, CONNECT_TIMEOUT_S))
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
     try:
-        return host, ollama.Client(host=host, timeout=timeout, headers=headers)
+        return host, ollama.Client(host=host, timeout=timeout, headers=headers, **options)
     except (ValueError, httpx.InvalidURL) as exc:
         raise LLMError(
             f"'{host}' is not a valid Ollama address",
@@ -66,6 +75,8 @@ class OllamaChat:
     """Streams replies from one Ollama model; ``model`` overrides ``settings.model``.
 
     ``api_key``, when given, is sent as a Bearer token (for a remote server behind authentication).
+    Every request runs where a cancel or ``close()`` can abandon it at once, hanging up its
+    connection so the server stops generating (see ``llm/abortable.py``); calls may come from any thread.
     """
 
     def __init__(self, settings: LlmSettings, model: str | None = None, api_key: str | None = None) -> None:
@@ -73,7 +84,8 @@ class OllamaChat:
         self._model = (model or settings.model).strip()
         if not self._model:
             raise LLMError("No Ollama model is chosen", "Set llm.model or pass --model NAME.")
-        self.host, self._client = open_client(settings, api_key)
+        self._requests = AbortableRequests("ollama-reader")
+        self.host, self._client = open_client(settings, api_key, **self._requests.client_options())
 
     @property
     def model(self) -> str:
@@ -81,15 +93,15 @@ class OllamaChat:
         return self._model
 
     def close(self) -> None:
-        """Close the client's pooled connections."""
+        """Abandon every request in flight (from any thread: each fails with ``LLMError``), then close
+        the client; any call afterwards fails with ``LLMError``."""
+        self._requests.close()
         self._client.close()  # type: ignore[no-untyped-call]
 
-    def check_ready(self, needs_vision: bool) -> None:
-        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images."""
-        try:
-            shown = self._client.show(self._model)
-        except CLIENT_ERRORS as exc:
-            raise self._mapped(exc, partial=None) from exc
+    def check_ready(self, needs_vision: bool, cancel: threading.Event | None = None) -> None:
+        """Raise ``LLMError`` unless the server is up, has the model and (if asked) it sees images;
+        also once ``cancel`` is set or ``close()`` is called while it waits for the answer."""
+        shown = self._call(lambda: self._client.show(self._model), cancel)
         # Servers older than the "capabilities" field cannot tell; let the chat itself decide.
         if needs_vision and sees_images(shown.capabilities) is False:
             raise LLMError(
@@ -98,52 +110,79 @@ class OllamaChat:
             )
 
     def load(self) -> None:
-        """Ask the server to load the model now (an empty chat), so the first reply starts sooner."""
-        try:
-            self._client.chat(
+        """Ask the server to load the model now (an empty chat), so the first reply starts sooner;
+        ``LLMError`` if that fails or ``close()`` is called meanwhile."""
+        self._call(
+            lambda: self._client.chat(
                 self._model, messages=[], stream=False, keep_alive=self._keep_alive(), options=self._options()
-            )
-        except CLIENT_ERRORS as exc:
-            raise self._mapped(exc, partial=None) from exc
+            ),
+            None,
+        )
 
     def stream_reply(
-        self, messages: Sequence[ChatMessage], cancel: threading.Event | None = None
+        self,
+        messages: Sequence[ChatMessage],
+        cancel: threading.Event | None = None,
+        on_counts: Callable[[TokenCounts], None] | None = None,
     ) -> Iterator[str]:
-        """Yield the reply's text deltas; once ``cancel`` is set, stop and close the HTTP stream.
+        """Yield the reply's text deltas. Once ``cancel`` is set the generator ends within about
+        50 ms, even before the first token, and the HTTP connection is hung up; nothing is sent
+        if it is set already. ``on_counts`` gets the token counts of the done line, if it has them.
 
-        A stream cut mid-reply raises ``ReplyInterrupted`` carrying the text that arrived.
+        A stream cut mid-reply (by the server or ``close()``) raises ``ReplyInterrupted`` carrying the
+        text that arrived; ``close()`` before any text, ``LLMError``.
         """
-        # The client returns a generator; closing it closes the HTTP response.
-        parts = cast(
-            Generator[ollama.ChatResponse, None, None],
-            self._client.chat(
+        wire = [_wire_message(m) for m in messages]
+
+        def start() -> Iterator[ollama.ChatResponse]:
+            return self._client.chat(
                 self._model,
-                messages=[_wire_message(m) for m in messages],
+                messages=wire,
                 stream=True,
                 keep_alive=self._keep_alive(),
                 options=self._options(),
-            ),
-        )
+            )
+
+        parts = self._requests.stream(start, cancel)
         received: list[str] = []
         finished = False
         try:
-            while cancel is None or not cancel.is_set():
+            while True:
                 try:
                     part = next(parts, None)
+                except RequestAbandoned as exc:
+                    if exc.closed:
+                        raise self._closed_error("".join(received)) from None
+                    return
                 except CLIENT_ERRORS as exc:
                     raise self._mapped(exc, partial="".join(received)) from exc
                 if part is None:
                     if finished:
                         return
                     raise _cut_off("".join(received))
-                finished = finished or bool(part.done)
+                if part.done and not finished:
+                    finished = True
+                    counts = token_counts(part)
+                    if counts is not None and on_counts is not None:
+                        on_counts(counts)
                 delta = part.message.content
                 if delta:
                     received.append(delta)
                     yield delta
         finally:
-            # The server sees the connection end and stops generating.
+            # Hangs the connection up unless the stream ended by itself: the server stops generating.
             parts.close()
+
+    def _call(self, request: Callable[[], T], cancel: threading.Event | None) -> T:
+        """``request()`` run where it can be abandoned, every failure an ``LLMError``."""
+        try:
+            return self._requests.call(request, cancel)
+        except RequestAbandoned as exc:
+            if exc.closed:
+                raise self._closed_error("") from None
+            raise LLMError(f"The request to Ollama at {self.host} was cancelled", "Ask again.") from None
+        except CLIENT_ERRORS as exc:
+            raise self._mapped(exc, partial=None) from exc
 
     def _keep_alive(self) -> str | float:
         return keep_alive_value(self._settings.keep_alive)
@@ -154,6 +193,20 @@ class OllamaChat:
     def _mapped(self, exc: Exception, partial: str | None) -> LLMError:
         """The ``LLMError`` for a client failure; ``partial`` is None outside a reply stream."""
         return client_error(exc, self.host, self._settings.timeout_s, self._model, partial)
+
+    def _closed_error(self, partial: str) -> LLMError:
+        hint = "The assistant closed its connection to Ollama; start it again to ask."
+        if partial:
+            return ReplyInterrupted("The reply was cut off", hint, partial=partial)
+        return LLMError(f"The connection to Ollama at {self.host} is closed", hint)
+
+
+def token_counts(part: ollama.ChatResponse) -> TokenCounts | None:
+    """The counts of a done line; None when it has neither. Ollama leaves a zero count out
+    (a prompt served wholly from its cache), so a missing one of the two is 0."""
+    if part.prompt_eval_count is None and part.eval_count is None:
+        return None
+    return TokenCounts(prompt=part.prompt_eval_count or 0, reply=part.eval_count or 0)
 
 
 def client_error(

@@ -6,22 +6,27 @@ import base64
 import io
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
+import ollama
 import pytest
 from PIL import Image
 
-from desktop_assistant.bench.ollama_api import OllamaTestServer, split_tokens
+from desktop_assistant.bench.ollama_api import OllamaTestServer, prompt_token_count, split_tokens
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
-from desktop_assistant.llm.base import ChatMessage
+from desktop_assistant.llm.base import ChatMessage, TokenCounts
 from desktop_assistant.llm.images import prepare_image_bytes
-from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value
+from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value, token_counts
 
 pytestmark = pytest.mark.ollama
 
 QUESTION = (ChatMessage("user", "What is the capital of France?"),)
 UNREACHABLE_HINT = "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host)."
+# Generous bounds: an abort takes about 50 ms; the point is "not the 10 s the server holds back".
+PROMPT_S = 0.5
+CLOSED_HINT = "The assistant closed its connection to Ollama; start it again to ask."
 
 
 @pytest.fixture
@@ -325,3 +330,206 @@ def test_load_sends_an_empty_chat(ollama_server: OllamaTestServer, make_chat: ty
     assert body["keep_alive"] == "10m"
     assert body["options"] == {"num_ctx": 2048, "temperature": 0.7}
     assert ollama_server.chat_streams == []
+
+
+class Attempt:
+    """Runs ``work`` on a thread of its own, as the LLM worker would, noting when and how it ended."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self.result: object = None
+        self.error: BaseException | None = None
+        self.ended_at = 0.0
+        self._work = work
+        self._thread = threading.Thread(target=self._run, name="test-attempt")
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._work()
+        except BaseException as exc:
+            self.error = exc
+        self.ended_at = time.perf_counter()
+
+    def still_waiting_after(self, seconds: float) -> bool:
+        self._thread.join(seconds)
+        return self._thread.is_alive()
+
+    def join(self) -> None:
+        self._thread.join(10.0)
+        assert not self._thread.is_alive(), "the attempt did not end"
+
+
+def assert_readers_end() -> None:
+    """Every reader thread the chat started ends by itself, promptly."""
+    readers = [t for t in threading.enumerate() if t.name == "ollama-reader"]
+    for reader in readers:
+        reader.join(PROMPT_S)
+    assert [r for r in readers if r.is_alive()] == []
+
+
+def test_a_cancel_before_the_first_token_ends_at_once_and_the_next_question_goes_straight_out(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Paris."
+    # A cold model load: the first chat's first token takes 10 s, the next chat answers at once.
+    ollama_server.first_token_delays = [10.0]
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    cancel = threading.Event()
+    first = Attempt(lambda: list(chat.stream_reply(QUESTION, cancel)))
+    assert first.still_waiting_after(1.0)
+    cancelled_at = time.perf_counter()
+    cancel.set()
+    first.join()
+    assert first.error is None and first.result == []
+    assert first.ended_at - cancelled_at < PROMPT_S
+    # The server sees the hang-up (Ollama stops generating then).
+    assert ollama_server.wait_for(lambda s: s.chat_streams[0].outcome == "abandoned", timeout=1.0)
+    hung_up_at = ollama_server.chat_streams[0].request.hung_up_at
+    assert hung_up_at is not None and hung_up_at - cancelled_at < 1.0
+    assert_readers_end()
+
+    asked_at = time.perf_counter()
+    deltas = list(chat.stream_reply(QUESTION))
+    second = ollama_server.requests_to("/api/chat")[1]
+    assert second.received_at - asked_at < 0.1
+    assert deltas == split_tokens("Paris.")
+    assert ollama_server.wait_for_streams()
+    assert [c.outcome for c in ollama_server.chat_streams] == ["abandoned", "completed"]
+
+
+def test_a_cancel_before_the_headers_ends_at_once_and_hangs_up(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.silent_chats = True
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    cancel = threading.Event()
+    attempt = Attempt(lambda: list(chat.stream_reply(QUESTION, cancel)))
+    assert ollama_server.wait_for(lambda s: bool(s.chat_streams))
+    assert attempt.still_waiting_after(0.3)
+    cancelled_at = time.perf_counter()
+    cancel.set()
+    attempt.join()
+    assert attempt.error is None and attempt.result == []
+    assert attempt.ended_at - cancelled_at < PROMPT_S
+    assert ollama_server.wait_for(lambda s: s.chat_streams[0].outcome == "abandoned", timeout=1.0)
+    assert_readers_end()
+
+
+def test_leaving_the_stream_early_hangs_up(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = " ".join(["word"] * 200)
+    ollama_server.tokens_per_s = 100
+    stream = make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION)
+    assert next(stream) == "word"
+    stream.close()
+    assert ollama_server.wait_for_streams()
+    assert ollama_server.chat_streams[0].outcome == "abandoned"
+    assert ollama_server.chat_streams[0].tokens_sent < 200
+    assert_readers_end()
+
+
+def test_check_ready_ends_once_cancelled_even_without_an_answer(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.silent_shows = True
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    cancel = threading.Event()
+    attempt = Attempt(lambda: chat.check_ready(needs_vision=True, cancel=cancel))
+    assert ollama_server.wait_for(lambda s: bool(s.requests_to("/api/show")))
+    assert attempt.still_waiting_after(0.3)
+    cancelled_at = time.perf_counter()
+    cancel.set()
+    attempt.join()
+    assert attempt.ended_at - cancelled_at < PROMPT_S
+    assert type(attempt.error) is LLMError
+    assert attempt.error.line() == f"The request to Ollama at {ollama_server.url} was cancelled. Ask again."
+    assert ollama_server.wait_for(lambda s: s.requests_to("/api/show")[0].hung_up_at is not None, 1.0)
+    assert_readers_end()
+
+
+@pytest.mark.parametrize("stuck", ["load", "check_ready", "stream_reply"])
+def test_close_ends_a_call_stuck_in_another_thread(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat], stuck: str
+) -> None:
+    ollama_server.silent_chats = ollama_server.silent_shows = True
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    calls: dict[str, Callable[[], object]] = {
+        "load": chat.load,
+        "check_ready": lambda: chat.check_ready(needs_vision=False),
+        "stream_reply": lambda: list(chat.stream_reply(QUESTION)),
+    }
+    attempt = Attempt(calls[stuck])
+    assert ollama_server.wait_for(lambda s: len(s.requests) == 1)
+    assert attempt.still_waiting_after(0.3)
+    closed_at = time.perf_counter()
+    chat.close()
+    attempt.join()
+    assert attempt.ended_at - closed_at < PROMPT_S
+    assert type(attempt.error) is LLMError
+    assert (attempt.error.message, attempt.error.hint) == (
+        f"The connection to Ollama at {ollama_server.url} is closed",
+        CLOSED_HINT,
+    )
+    assert ollama_server.wait_for(lambda s: s.requests[0].hung_up_at is not None, timeout=1.0)
+    assert_readers_end()
+
+
+def test_close_mid_reply_keeps_the_partial_text(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = " ".join(["word"] * 200)
+    ollama_server.tokens_per_s = 100
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    stream = chat.stream_reply(QUESTION)
+    assert next(stream) == "word"
+    chat.close()
+    with pytest.raises(ReplyInterrupted) as caught:
+        list(stream)
+    assert caught.value.partial.startswith("word")
+    assert caught.value.hint == CLOSED_HINT
+    assert ollama_server.wait_for_streams()
+    assert ollama_server.chat_streams[0].outcome == "abandoned"
+
+
+def test_nothing_is_sent_once_closed(ollama_server: OllamaTestServer, make_chat: type[OllamaChat]) -> None:
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    chat.close()
+    for attempt in (chat.load, lambda: chat.check_ready(False), lambda: list(chat.stream_reply(QUESTION))):
+        with pytest.raises(LLMError) as caught:
+            attempt()
+        assert caught.value.hint == CLOSED_HINT
+    assert ollama_server.requests == []
+
+
+def test_on_counts_gets_the_models_token_counts(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.reply = "Sure. Paris is the capital."
+    counts: list[TokenCounts] = []
+    deltas = list(
+        make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, on_counts=counts.append)
+    )
+    sent = ollama_server.requests_to("/api/chat")[0].body["messages"]
+    assert counts == [TokenCounts(prompt=prompt_token_count(sent), reply=len(deltas))]
+    assert counts[0].prompt > 0 and counts[0].reply == len(split_tokens(ollama_server.reply))
+
+
+def test_on_counts_is_not_called_without_a_done_line(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat]
+) -> None:
+    ollama_server.end_without_done = True
+    counts: list[TokenCounts] = []
+    with pytest.raises(ReplyInterrupted):
+        list(make_chat(LlmSettings(host=ollama_server.url)).stream_reply(QUESTION, on_counts=counts.append))
+    assert counts == []
+
+
+def test_token_counts_of_a_done_line() -> None:
+    def done(**counts: int) -> ollama.ChatResponse:
+        return ollama.ChatResponse(model="m", done=True, message=ollama.Message(role="assistant"), **counts)
+
+    assert token_counts(done()) is None
+    assert token_counts(done(prompt_eval_count=12, eval_count=3)) == TokenCounts(12, 3)
+    # Ollama leaves a zero out: a prompt served wholly from its cache.
+    assert token_counts(done(eval_count=3)) == TokenCounts(0, 3)

@@ -1,8 +1,8 @@
 """Impatient timelines through the real engine, the real ``Microphone`` and real Whisper: the JFK
 recording plays into the microphone in real time while the key goes down and up on a script.
 
-The recording's words (Whisper's timestamps): "And so my fellow Americans" 0–2.3 s, "ask not what your
-country can do for you" 3.3–7.6 s, "ask what you can do for your country" 8.1–10.5 s.
+The recording's words (Whisper's timestamps): "And so my fellow Americans" 0 to 2.3 s, "ask not what your
+country can do for you" 3.3 to 7.6 s, "ask what you can do for your country" 8.1 to 10.5 s.
 """
 
 from __future__ import annotations

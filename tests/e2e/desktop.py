@@ -45,13 +45,16 @@ def make_home(home: Path, model_home: Path, ollama_url: str) -> Path:
     return home
 
 
-def speak_into_room(room: PulseServer, audio: Path) -> None:
-    """Speak ``audio`` into the room the microphone hears, in real time (returns when it is over).
+def speak_into_room(room: PulseServer, audio: Path, seconds: float | None = None) -> None:
+    """Speak ``audio`` (its first ``seconds``, if given) into the room the microphone hears, in real
+    time (returns when it is over).
 
     Written block by block at the real-time rate: a null sink takes whatever it is given at once, so a
     plain ``paplay`` would be over in a fraction of the recording's length.
     """
     samples = read_audio(audio, SPEECH_RATE)
+    if seconds is not None:
+        samples = samples[: int(seconds * SPEECH_RATE)]
     block = SPEECH_RATE * BLOCK_MS // 1000
     player = subprocess.Popen(
         [
@@ -80,7 +83,7 @@ def speak_into_room(room: PulseServer, audio: Path) -> None:
 class RunningApp:
     """``desktop-assistant run`` as a child process, with the tools to act on it and read it back."""
 
-    def __init__(self, home: Path, xserver: XServer, room: PulseServer) -> None:
+    def __init__(self, home: Path, xserver: XServer, room: PulseServer, wait_loaded: bool = True) -> None:
         self.home, self.x = home, xserver
         self.env = {
             **os.environ,
@@ -99,7 +102,8 @@ class RunningApp:
                 stderr=err,
             )
         self.window = xserver.find_window("Desktop Assistant", START_TIMEOUT_S)
-        self.wait_for(lambda: "Models loaded" in self.log(), START_TIMEOUT_S, "the models to load")
+        if wait_loaded:
+            self.wait_for(lambda: "Models loaded" in self.log(), START_TIMEOUT_S, "the models to load")
 
     def log(self) -> str:
         files = sorted((self.home / "logs").glob("*.log"))

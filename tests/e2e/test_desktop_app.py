@@ -11,7 +11,6 @@ conversation" shortcut, then the X clipboard (``xclip``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +19,9 @@ import soxr
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
-from tests.audio.pulse import RATE, PulseServer, PulseUnavailable
-from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
+from tests.audio.pulse import RATE, PulseServer
+from tests.e2e.desktop import RunningApp, make_home, speak_into_room
 from tests.models_home import shared_dir, word_error_rate
-from tests.processes import unavailable
 from tests.xserver import XServer
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mark.cli]
@@ -32,21 +30,6 @@ REPLY = "Sure. Kennedy asked **what you can do** for your country, not what it c
 SPOKEN = "Sure. Kennedy asked what you can do for your country, not what it can do for you."
 HOTKEY = "ctrl+alt+space"
 TURN_TIMEOUT_S = 90.0
-
-
-@pytest.fixture(scope="module")
-def room() -> Iterator[PulseServer]:
-    """PulseAudio with the speaker sink ``vsink`` and a ``room`` sink whose monitor is the microphone."""
-    server = PulseServer()
-    try:
-        server.start()
-    except PulseUnavailable as exc:
-        unavailable(f"no PulseAudio for the end-to-end test: {exc}")
-    try:
-        open_room(server)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

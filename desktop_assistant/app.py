@@ -137,14 +137,15 @@ class Runtime:
     microphone: LiveMicrophone | None
     notices: list[AssistantError] = field(default_factory=list)
 
-    def close(self, timeout: float = CLOSE_S) -> None:
+    def close(self, timeout: float = CLOSE_S) -> bool:
         """Stop the engine (giving its stages ``timeout`` s) and release the devices and the Ollama
-        connection."""
-        self.engine.close(timeout)
+        connection; False when a stage was still busy and had to be left behind."""
+        stopped = self.engine.close(timeout)
         if self.microphone is not None:
             self.microphone.close()
         self.player.close()
         self.stages.chat.close()
+        return stopped
 
 
 class RuntimeLoad:

@@ -120,16 +120,17 @@ class Engine:
         for worker in self._workers:
             worker.start()
 
-    def close(self, timeout: float = CLOSE_S) -> None:
-        """Cancel any turn and stop the workers; gives up on a stage still busy after ``timeout``."""
+    def close(self, timeout: float = CLOSE_S) -> bool:
+        """Cancel any turn and stop the workers; gives up on a stage still busy after ``timeout``
+        (then False: its thread is left to end by itself)."""
         self.cancel()
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.stop()
-        for worker in self._workers:
-            worker.join(deadline - time.monotonic())
+        stopped = [worker.join(deadline - time.monotonic()) for worker in self._workers]
         self._watchdog.close()
         self._events.close(max(deadline - time.monotonic(), 0.1))
+        return all(stopped)
 
     def warm_up(self) -> AssistantError | None:
         """One tiny inference per model and a model load with the real turns' options; the model's

@@ -86,8 +86,8 @@ def run_app() -> int:
             tray.hide()
         guard.release()
     if not stopped:
-        # A model load cannot be interrupted; leaving its thread to the interpreter's exit can crash
-        # inside the model library, so end the process here, cleanly otherwise.
+        # A model load or a synthesis cannot be interrupted; leaving its thread to the interpreter's
+        # exit can crash inside the model library, so end the process here (all else is closed).
         logging.shutdown()
         os._exit(status)
     return status

@@ -139,7 +139,7 @@ class AppController(QObject):
 
     def shutdown(self) -> bool:
         """Stop the hotkeys, abandon a load in progress, and close the engine and devices, all within
-        about ``QUIT_S``; False when a model was still loading and had to be left behind."""
+        about ``QUIT_S``; False when a model still loading or a stage still busy was left behind."""
         self._closing = True
         deadline = time.monotonic() + QUIT_S
         self._stop_hotkeys()
@@ -152,10 +152,11 @@ class AppController(QObject):
                 return False
         runtimes = [self._runtime, self._take_outcome()]
         self._runtime = None
+        stopped = True
         for runtime in runtimes:
             if runtime is not None and not isinstance(runtime, AssistantError):
-                runtime.close(max(deadline - time.monotonic(), 0.1))
-        return True
+                stopped = runtime.close(max(deadline - time.monotonic(), 0.1)) and stopped
+        return stopped
 
     def command(self, name: str) -> str | None:
         """A command from the local socket (``ptt``, a second launch); None or a one-line error."""

@@ -72,8 +72,9 @@ class FakeRuntime:
     stages: FakeStages = field(default_factory=FakeStages)
     closed: bool = False
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = 2.0) -> bool:
         self.closed = True
+        return True
 
 
 @dataclass

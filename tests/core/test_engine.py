@@ -25,7 +25,7 @@ from desktop_assistant.core.heard import heard_text
 from desktop_assistant.errors import LLMError, ModelFileError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.stt.base import Transcript
-from tests.models_home import shared_dir
+from tests.models_home import speech_file
 
 TOKENS = [
     "Sure",
@@ -232,7 +232,7 @@ def make_engine(
 @pytest.fixture
 def speech() -> np.ndarray:
     """Two seconds of real speech from the JFK clip, for the real voice-activity detector."""
-    return read_audio(shared_dir() / "data" / "speech" / "jfk.flac", 16_000)[8_000:40_000]
+    return read_audio(speech_file(), 16_000)[8_000:40_000]
 
 
 def test_a_typed_turn_reports_events_in_order(recorder: Recorder) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from desktop_assistant.__main__ import main
 from desktop_assistant.config.settings import SttSettings, TtsSettings
+from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
@@ -17,11 +18,16 @@ from tests.models_home import english_voices
 
 @pytest.fixture(scope="session")
 def model_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A DESKTOP_ASSISTANT_HOME where ``models install-packaged`` has imported the test models."""
+    """A DESKTOP_ASSISTANT_HOME where ``models install-packaged`` has imported the test models.
+
+    With the English voices from shared/ where they exist, else with the packaged Japanese voices.
+    """
     home = tmp_path_factory.mktemp("home")
+    english = english_voices()
+    voices = ["--voices", str(english)] if english else []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DESKTOP_ASSISTANT_HOME", str(home))
-        assert main(["models", "install-packaged", "--voices", str(english_voices())]) == 0
+        assert main(["models", "install-packaged", *voices]) == 0
     yield home
 
 
@@ -32,6 +38,12 @@ def library(model_home: Path) -> ModelLibrary:
 
 
 @pytest.fixture(scope="session")
+def tts_settings(model_home: Path) -> TtsSettings:
+    """The Kokoro model, voices file and voice that ``install-packaged`` chose in ``model_home``."""
+    return SettingsStore(AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(model_home)})).load().tts
+
+
+@pytest.fixture(scope="session")
 def transcriber(library: ModelLibrary) -> FasterWhisperTranscriber:
     """Whisper tiny.en, int8 on the CPU, loaded once."""
     settings = SttSettings(device="cpu")
@@ -39,7 +51,6 @@ def transcriber(library: ModelLibrary) -> FasterWhisperTranscriber:
 
 
 @pytest.fixture(scope="session")
-def synthesizer(library: ModelLibrary) -> KokoroSynthesizer:
-    """Kokoro v1.0 int8 with the af_heart voice, loaded once."""
-    settings = TtsSettings(model="kokoro-v1.0.int8.onnx", voices=english_voices().name)
-    return KokoroSynthesizer(settings, *library.kokoro_files(settings))
+def synthesizer(library: ModelLibrary, tts_settings: TtsSettings) -> KokoroSynthesizer:
+    """Kokoro v1.0 int8 with the voice ``install-packaged`` chose (af_heart, or jf_alpha), loaded once."""
+    return KokoroSynthesizer(tts_settings, *library.kokoro_files(tts_settings))

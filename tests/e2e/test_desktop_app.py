@@ -18,10 +18,11 @@ import pytest
 import soxr
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer
+from desktop_assistant.config.settings import TtsSettings
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from tests.audio.pulse import RATE, PulseServer
 from tests.e2e.desktop import RunningApp, make_home, speak_into_room
-from tests.models_home import shared_dir, word_error_rate
+from tests.models_home import speech_file, word_error_rate
 from tests.xserver import XServer
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mark.cli]
@@ -46,8 +47,9 @@ def test_hold_the_hotkey_speak_and_get_the_answer_on_screen_and_aloud(
     app_home: Path,
     ollama_server: OllamaTestServer,
     transcriber: FasterWhisperTranscriber,
+    tts_settings: TtsSettings,
 ) -> None:
-    question = shared_dir() / "data" / "speech" / "jfk.flac"
+    question = speech_file()
     app = RunningApp(app_home, xserver, room)
     try:
         speaker = room.record()
@@ -70,7 +72,9 @@ def test_hold_the_hotkey_speak_and_get_the_answer_on_screen_and_aloud(
 
         # The reply reached the speaker: Whisper hears it back from the sink's monitor.
         spoken_back = transcriber.transcribe(soxr.resample(heard, RATE, 16_000).astype(np.float32)).text
-        assert word_error_rate(SPOKEN, spoken_back) < 0.35, spoken_back
+        # Measured: 0.0 with af_heart; 0.0 to 0.18 with the packaged jf_alpha ("So", "asks", "they").
+        wer = word_error_rate(SPOKEN, spoken_back)
+        assert wer < 0.35, f"WER {wer:.3f} with {tts_settings.voice}: {spoken_back!r}"
 
         # The compositor-binding route: ptt press / release.
         assert app.cli("ptt", "press").returncode == 0

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from desktop_assistant.assets import resource_path
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.audio.pulse import PulseServer
 from tests.e2e.desktop import RunningApp, make_home, speak_into_room
+from tests.models_home import speech_file
 from tests.xserver import XServer
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mark.cli]
 
-JFK = resource_path("speech/jfk.flac")
+JFK = speech_file()
 REPLY = "Kennedy said that in January 1961."
 HOTKEY = "ctrl+alt+space"
 TURN_TIMEOUT_S = 90.0

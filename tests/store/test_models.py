@@ -13,7 +13,7 @@ from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import ModelFileError
 from desktop_assistant.store import packaged
 from desktop_assistant.store.models import ModelLibrary, sha256_of
-from tests.models_home import english_voices
+from tests.models_home import english_voices, voices_file
 
 pytestmark = pytest.mark.model
 
@@ -26,11 +26,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_packaged_models_are_imported_and_become_the_settings(model_home: Path) -> None:
     settings = SettingsStore(AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(model_home)})).load()
+    # The default voice where the voices file has it (English), else the first packaged one.
+    voice = "af_heart" if english_voices() else "jf_alpha"
     assert (settings.stt.model, settings.tts.model, settings.tts.voices, settings.tts.voice) == (
         "tiny.en",
         "kokoro-v1.0.int8.onnx",
-        "voices-v1.0.npz",
-        "af_heart",
+        voices_file().name,
+        voice,
     )
     kokoro = model_home / "models" / "kokoro" / "kokoro-v1.0.int8.onnx"
     assert sha256_of([kokoro]) == packaged.KOKORO_SHA256
@@ -40,32 +42,32 @@ def test_packaged_models_are_imported_and_become_the_settings(model_home: Path) 
 
 
 def test_import_commands_copy_files_and_set_settings(
-    home: Path, library: ModelLibrary, capsys: pytest.CaptureFixture[str]
+    home: Path, library: ModelLibrary, tts_settings: TtsSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = library.whisper_dir(SttSettings())
     assert main(["models", "import-whisper", str(source), "--name", "my-tiny"]) == 0
-    model, voices = library.kokoro_files(TtsSettings(model="kokoro-v1.0.int8.onnx", voices="voices-v1.0.npz"))
+    model, voices = library.kokoro_files(tts_settings)
     assert main(["models", "import-kokoro", str(model), str(voices)]) == 0
     settings = SettingsStore(AppPaths.resolve()).load()
     assert settings.stt.model == "my-tiny"
     assert (home / "models" / "whisper" / "my-tiny" / "model.bin").read_bytes() == (
         source / "model.bin"
     ).read_bytes()
-    assert (settings.tts.model, settings.tts.voices) == ("kokoro-v1.0.int8.onnx", "voices-v1.0.npz")
+    assert (settings.tts.model, settings.tts.voices) == ("kokoro-v1.0.int8.onnx", voices.name)
     capsys.readouterr()
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out.splitlines()
     assert [line.split()[:3] for line in listing] == [
         ["*", "whisper", "my-tiny"],
         ["*", "kokoro-model", "kokoro-v1.0.int8.onnx"],
-        ["*", "kokoro-voices", "voices-v1.0.npz"],
+        ["*", "kokoro-voices", voices.name],
     ]
 
 
 def test_import_kokoro_with_japanese_voices_picks_a_voice_the_file_has(
-    home: Path, library: ModelLibrary
+    home: Path, library: ModelLibrary, tts_settings: TtsSettings
 ) -> None:
-    model, _ = library.kokoro_files(TtsSettings(model="kokoro-v1.0.int8.onnx", voices="voices-v1.0.npz"))
+    model, _ = library.kokoro_files(tts_settings)
     found = packaged.locate_packaged(home.parent / "work")
     done = ModelLibrary(home / "models").import_kokoro(model, found.voices, "af_heart")
     assert done.voice == "jf_alpha"
@@ -99,7 +101,7 @@ def test_a_corrupt_kokoro_model_is_not_imported(
 ) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"\x00" * 1000)
-    assert main(["models", "import-kokoro", str(bad), str(english_voices())]) == 2
+    assert main(["models", "import-kokoro", str(bad), str(voices_file())]) == 2
     assert "Cannot load Kokoro from bad.onnx" in capsys.readouterr().err
     assert not (home / "models" / "kokoro").exists()
 

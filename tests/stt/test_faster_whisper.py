@@ -14,17 +14,16 @@ from desktop_assistant.config.settings import SttSettings
 from desktop_assistant.errors import ModelFileError
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber, pick_device
-from tests.models_home import shared_dir, word_error_rate
+from tests.models_home import speech_file, speech_text, word_error_rate
 
 pytestmark = pytest.mark.model
 
 
 def test_jfk_is_transcribed_within_ten_percent_wer(transcriber: FasterWhisperTranscriber) -> None:
-    speech = shared_dir() / "data" / "speech"
-    audio = trim_silence(read_audio(speech / "jfk.flac", 16_000))
+    audio = trim_silence(read_audio(speech_file(), 16_000))
     assert audio is not None
     transcript = transcriber.transcribe(audio)
-    assert word_error_rate((speech / "jfk.txt").read_text(), transcript.text) <= 0.10
+    assert word_error_rate(speech_text(), transcript.text) <= 0.10
     assert transcript.language == "en"
     assert transcript.audio_s == pytest.approx(len(audio) / 16_000)
 

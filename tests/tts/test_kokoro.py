@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +14,8 @@ from desktop_assistant.config.settings import TtsSettings
 from desktop_assistant.errors import ModelFileError
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
-from desktop_assistant.tts.kokoro import KokoroSynthesizer
-from tests.models_home import english_voices, word_error_rate
+from desktop_assistant.tts.kokoro import KokoroSynthesizer, voice_names
+from tests.models_home import voices_file, word_error_rate
 
 pytestmark = pytest.mark.model
 
@@ -21,7 +23,7 @@ SENTENCE = "The library opens at nine in the morning and closes at six in the ev
 
 
 def test_kokoro_speaks_and_whisper_hears_it_back(
-    synthesizer: KokoroSynthesizer, transcriber: FasterWhisperTranscriber
+    synthesizer: KokoroSynthesizer, tts_settings: TtsSettings, transcriber: FasterWhisperTranscriber
 ) -> None:
     samples = synthesizer.synthesize(SENTENCE)
     assert synthesizer.sample_rate == 24_000
@@ -29,26 +31,33 @@ def test_kokoro_speaks_and_whisper_hears_it_back(
     assert 2.0 < len(samples) / 24_000 < 8.0
     assert 0.05 < float(np.abs(samples).max()) <= 1.0
     heard = transcriber.transcribe(to_mono_rate(samples, 24_000, 16_000))
-    assert word_error_rate(SENTENCE, heard.text) <= 0.15
+    # 0.133 ("9", "6") with af_heart and with the packaged jf_alpha alike.
+    wer = word_error_rate(SENTENCE, heard.text)
+    assert wer <= 0.15, f"WER {wer:.3f} with {tts_settings.voice}: {heard.text!r}"
 
 
-def test_speed_setting_changes_the_duration(library: ModelLibrary, synthesizer: KokoroSynthesizer) -> None:
-    fast_settings = TtsSettings(model="kokoro-v1.0.int8.onnx", voices=english_voices().name, speed=1.5)
+def test_speed_setting_changes_the_duration(
+    library: ModelLibrary, tts_settings: TtsSettings, synthesizer: KokoroSynthesizer
+) -> None:
+    fast_settings = replace(tts_settings, speed=1.5)
     fast = KokoroSynthesizer(fast_settings, *library.kokoro_files(fast_settings))
     normal = synthesizer.synthesize("One two three four five six seven eight.")
     quick = fast.synthesize("One two three four five six seven eight.")
     assert len(quick) < 0.85 * len(normal)
 
 
-def test_an_unknown_voice_names_the_ones_available(library: ModelLibrary) -> None:
-    settings = TtsSettings(model="kokoro-v1.0.int8.onnx", voices=english_voices().name, voice="zz_nobody")
-    with pytest.raises(ModelFileError, match=r"Voice 'zz_nobody' is not in voices-v1.0.npz.*af_heart"):
-        KokoroSynthesizer(settings, *library.kokoro_files(settings))
+def test_an_unknown_voice_names_the_ones_available(library: ModelLibrary, tts_settings: TtsSettings) -> None:
+    settings = replace(tts_settings, voice="zz_nobody")
+    model, voices = library.kokoro_files(settings)
+    unknown = rf"Voice 'zz_nobody' is not in {re.escape(voices.name)}"
+    with pytest.raises(ModelFileError, match=unknown) as caught:
+        KokoroSynthesizer(settings, model, voices)
+    assert caught.value.hint == f"Set tts.voice to one of: {', '.join(voice_names(voices))}."
 
 
 def test_missing_and_corrupt_model_files(tmp_path: Path, library: ModelLibrary) -> None:
     settings = TtsSettings()
-    voices = english_voices()
+    voices = voices_file()
     with pytest.raises(ModelFileError, match="The Kokoro model is missing"):
         KokoroSynthesizer(settings, tmp_path / "none.onnx", voices)
     corrupt = tmp_path / "corrupt.onnx"

@@ -23,7 +23,7 @@ from desktop_assistant.core.engine import Stages
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
-from tests.models_home import shared_dir
+from tests.models_home import speech_file
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama]
 
@@ -44,7 +44,7 @@ def test_the_gui_thread_never_stalls_during_a_turn(
         AppPaths.resolve(), replace(settings, llm=replace(settings.llm, host=ollama_server.url))
     )
     stages = Stages(transcriber, OllamaChat(context.settings.llm, "gemma3:4b"), synthesizer)
-    clip = read_audio(shared_dir() / "data" / "speech" / "jfk.flac", 16_000)[: 3 * 16_000]
+    clip = read_audio(speech_file(), 16_000)[: 3 * 16_000]
     try:
         stall = gui_stall_ms(context, stages, CollectingOutput(synthesizer.sample_rate), [clip])
     finally:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any, Literal
 
 from desktop_assistant.errors import AudioDeviceError, first_line
+
+log = logging.getLogger(__name__)
+
+# How long closing a stream may take before it is left to the system.
+CLOSE_WAIT_S = 2.0
 
 
 def portaudio() -> Any:
@@ -65,3 +72,22 @@ def device_names(kind: Literal["input", "output"]) -> list[str]:
         return []
     names = [str(d["name"]) for d in devices if d[f"max_{kind}_channels"] > 0]
     return list(dict.fromkeys(names))
+
+
+def close_stream(stream: Any, what: str) -> bool:
+    """Close a PortAudio stream, waiting at most ``CLOSE_WAIT_S``; False when it was left unclosed.
+
+    Once its sound server has died, ALSA's PulseAudio plugin can block in the close for good (seen under
+    load), and that must never hang a quit: the close runs on a thread of its own that is left behind.
+    """
+    closed = threading.Event()
+
+    def close() -> None:
+        stream.close(ignore_errors=True)
+        closed.set()
+
+    threading.Thread(target=close, name=f"{what}-close", daemon=True).start()
+    if closed.wait(CLOSE_WAIT_S):
+        return True
+    log.warning("The %s did not close within %.0f s; it is left to the system", what, CLOSE_WAIT_S)
+    return False

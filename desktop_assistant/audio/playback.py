@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from desktop_assistant.audio.devices import accepts, find_device, portaudio
+from desktop_assistant.audio.devices import accepts, close_stream, find_device, portaudio
 from desktop_assistant.audio.output import PlaybackReport, PlayedOut
 from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AudioDeviceError, first_line
@@ -163,7 +163,7 @@ class Player:
             self._sink_thread = None
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream.close(ignore_errors=True)
+            close_stream(stream, "speaker")
         self._drop_all()
         self._stop_reports()
 

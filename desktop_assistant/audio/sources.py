@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from desktop_assistant.audio.devices import accepts, find_device, portaudio
+from desktop_assistant.audio.devices import accepts, close_stream, find_device, portaudio
 from desktop_assistant.errors import AudioDeviceError, first_line
 
 Push = Callable[[npt.NDArray[np.float32], bool], None]
@@ -93,11 +93,11 @@ class DeviceSource:
             ) from None
 
     def stop(self) -> None:
-        """Close the stream (closing waits for a running callback to return)."""
+        """Close the stream (closing waits for a running callback to return; see ``close_stream``)."""
         self._stopping = True
         stream, self._stream = self._stream, None
         if stream is not None:
-            stream.close(ignore_errors=True)
+            close_stream(stream, "microphone")
 
 
 class ClipSource:

@@ -51,9 +51,8 @@ from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatModel, PreparedImage
 from desktop_assistant.stt.base import Transcriber
-from desktop_assistant.text.chunker import SpeechChunker
 from desktop_assistant.text.guard import SpeechGuard
-from desktop_assistant.text.spoken import SpokenForm
+from desktop_assistant.text.speech_text import ReplySpeech
 from desktop_assistant.tts.base import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -233,19 +232,16 @@ class Engine:
         live, turn = job.live, job.live.turn
         if turn.cancel.is_set():
             return
-        spoken, chunker = SpokenForm(), SpeechChunker(self._config.first_chunk_min_words)
-        guard = self._config.guard.for_reply()
+        speech = ReplySpeech(self._config.first_chunk_min_words, self._config.guard)
         index = 0
 
         def speak(texts: list[str]) -> None:
             nonlocal index
+            # A blocked reply streams on to the screen, but no more of it is spoken.
+            live.blocked = speech.blocked
             for text in texts:
-                allowed = guard.screen(text)
-                if allowed is None:
-                    live.blocked = True  # the reply streams on to the screen, but no more of it is spoken
-                    return
                 turn.mark("first_chunk_text")
-                self._tts.put(SpeakJob(live, index, allowed))
+                self._tts.put(SpeakJob(live, index, text))
                 index += 1
 
         chat = self._stages.chat
@@ -262,7 +258,7 @@ class Engine:
                         break
                     live.reply.append(delta)
                     self._emit(live, ReplyDelta(turn.id, delta))
-                speak(chunker.feed(spoken.feed(delta)))
+                speak(speech.feed(delta))
             if not turn.cancel.is_set():
                 turn.mark("llm_done")
         except ReplyInterrupted as exc:
@@ -271,7 +267,7 @@ class Engine:
             self._end(live, exc)
             return
         if not turn.cancel.is_set():
-            speak(chunker.feed(spoken.finish()) + chunker.finish())
+            speak(speech.finish())
             self._tts.put(SpeakJob(live, index, None))
 
     def _speak(self, job: SpeakJob) -> None:

@@ -28,7 +28,6 @@ from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.sources import ClipSource
-from desktop_assistant.bench.gui_stall import gui_stall_ms
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
@@ -84,6 +83,9 @@ def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
         try:
             engine = _engine_arm(context, stages, player, clips, turns)
             naive = _naive_arm(stages, player, clips, turns)
+            # Qt only once it is asked for: the turn arms run without it.
+            from desktop_assistant.ui.stall_turns import gui_stall_ms
+
             stall_ms = gui_stall_ms(context, stages, player, clips)
         finally:
             player.close()

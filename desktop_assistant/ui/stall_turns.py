@@ -13,6 +13,8 @@ from functools import partial
 
 import numpy as np
 import numpy.typing as npt
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
 
 from desktop_assistant.app import Context, build_engine
 from desktop_assistant.audio.capture import Microphone
@@ -21,6 +23,9 @@ from desktop_assistant.audio.sources import ClipSource
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import Event, TurnEnded
 from desktop_assistant.errors import AssistantError
+from desktop_assistant.ui.bridge import EventBridge
+from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.stall import StallMeter
 
 # After the clip, the key stays down this long (as a person lets go a moment after the last word).
 RELEASE_AFTER_S = 0.5
@@ -32,15 +37,7 @@ def gui_stall_ms(
 ) -> float:
     """The worst GUI-thread stall in ms over one held-key turn per clip."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    # Qt only once it is asked for: the rest of the bench runs without it.
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from desktop_assistant.ui.bridge import EventBridge
-    from desktop_assistant.ui.main_window import MainWindow
-    from desktop_assistant.ui.stall import StallMeter
-
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when the QApplication starts
     app = QApplication.instance() or QApplication([])
     window = MainWindow(context.settings.llm.max_image_side)
     window.set_ready(True)

@@ -15,7 +15,6 @@ from pytestqt.qtbot import QtBot
 from desktop_assistant.app import Context
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.output import CollectingOutput
-from desktop_assistant.bench.gui_stall import gui_stall_ms
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths
@@ -23,6 +22,7 @@ from desktop_assistant.core.engine import Stages
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
+from desktop_assistant.ui.stall_turns import gui_stall_ms
 from tests.models_home import speech_file
 
 pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama]

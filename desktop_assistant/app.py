@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from desktop_assistant.core.listening import Microphone
 from desktop_assistant.errors import AssistantError, AudioDeviceError, SecretStoreError
 from desktop_assistant.llm.base import ChatModel
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
+from desktop_assistant.store.history import HistoryStore, history_folder
+from desktop_assistant.store.history_log import HistoryLog, restore_conversation
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
@@ -71,14 +74,52 @@ def stored_api_key() -> str | None:
         return None
 
 
+def open_history(context: Context) -> HistoryStore | None:
+    """The history store, with conversations older than ``history.keep_days`` removed; None when
+    history is off. ``HistoryError`` when the database cannot be used."""
+    settings = context.settings.history
+    if not settings.enabled:
+        return None
+    store = HistoryStore(history_folder(context.paths.data_dir))
+    removed = store.prune(settings.keep_days)
+    if removed:
+        log.info("Removed %d conversation(s) older than %d days", removed, settings.keep_days)
+    return store
+
+
+def history_log(
+    context: Context, stages: Stages, store: HistoryStore, on_written: Callable[[str], None] | None = None
+) -> HistoryLog:
+    """The engine's turn log into ``store``, naming the models ``stages`` run (not yet started)."""
+    settings = context.settings
+    models = {"stt": settings.stt.model, "llm": stages.chat.model, "tts": settings.tts.voice}
+    return HistoryLog(store, models, settings.history.store_images, on_written)
+
+
+def conversation_for(
+    context: Context, store: HistoryStore | None, conversation_id: str | None
+) -> Conversation:
+    """Conversation ``conversation_id`` from the history (``HistoryError`` when it has none such), or a
+    new one when no id is given."""
+    llm = context.settings.llm
+    limits = ContextLimits(llm.num_ctx, llm.images_in_context)
+    if store is None or conversation_id is None:
+        return Conversation.with_persona(llm.persona, limits)
+    store.conversation(conversation_id)
+    return restore_conversation(store, conversation_id, llm.persona, limits)
+
+
 def build_engine(
     context: Context,
     stages: Stages,
     output: AudioOutput,
     sink: EventSink,
     microphone: Microphone | None = None,
+    turn_log: HistoryLog | None = None,
+    conversation: Conversation | None = None,
 ) -> Engine:
-    """An engine over ``stages`` with the settings' persona and tuning (not yet started)."""
+    """An engine over ``stages`` with the settings' persona and tuning (not yet started), keeping its
+    turns in ``turn_log`` and continuing ``conversation`` (default: a new one)."""
     settings = context.settings
     config = EngineConfig(
         first_chunk_min_words=settings.text.first_chunk_min_words,
@@ -86,9 +127,9 @@ def build_engine(
         speech_padding_ms=settings.audio.speech_padding_ms,
         guard=SpeechGuard.from_settings(settings.text),
     )
-    limits = ContextLimits(settings.llm.num_ctx, settings.llm.images_in_context)
-    conversation = Conversation.with_persona(settings.llm.persona, limits)
-    return Engine(stages, output, sink, conversation, config, microphone)
+    if conversation is None:
+        conversation = conversation_for(context, None, None)
+    return Engine(stages, output, sink, conversation, config, microphone, turn_log)
 
 
 def open_speaker(device: str, rate: int, block_ms: int = 20) -> tuple[Player, AudioDeviceError | None]:
@@ -119,6 +160,16 @@ def open_microphone(device: str, notices: list[AssistantError]) -> LiveMicrophon
     return microphone
 
 
+@dataclass(frozen=True)
+class RuntimeHistory:
+    """Where a runtime keeps its turns: the open ``store``, the conversation to continue (None: a new
+    one), and whom to tell, on the writer thread, that a conversation was written."""
+
+    store: HistoryStore
+    conversation_id: str | None = None
+    on_written: Callable[[str], None] | None = None
+
+
 class LoadAborted(AssistantError):
     """The load was abandoned (the app is quitting); nothing of it is left open."""
 
@@ -136,11 +187,14 @@ class Runtime:
     player: Player
     microphone: LiveMicrophone | None
     notices: list[AssistantError] = field(default_factory=list)
+    turn_log: HistoryLog | None = None
 
     def close(self, timeout: float = CLOSE_S) -> bool:
         """Stop the engine (giving its stages ``timeout`` s) and release the devices and the Ollama
         connection; False when a stage was still busy and had to be left behind."""
         stopped = self.engine.close(timeout)
+        if self.turn_log is not None:
+            self.turn_log.close()
         if self.microphone is not None:
             self.microphone.close()
         self.player.close()
@@ -157,9 +211,10 @@ class RuntimeLoad:
     opened is closed; ``run()`` then raises ``LoadAborted``.
     """
 
-    def __init__(self, context: Context, sink: EventSink) -> None:
+    def __init__(self, context: Context, sink: EventSink, history: RuntimeHistory | None = None) -> None:
         self._context = context
         self._sink = sink
+        self._history = history
         self._lock = threading.Lock()
         self._aborted = False
         self._chat: ChatModel | None = None
@@ -178,9 +233,10 @@ class RuntimeLoad:
         player, speaker_error = open_speaker(settings.audio.output_device, stages.synthesizer.sample_rate)
         notices: list[AssistantError] = [speaker_error] if speaker_error is not None else []
         microphone = open_microphone(settings.audio.input_device, notices)
-        engine = build_engine(self._context, stages, player, self._sink, microphone)
+        turn_log, conversation = self._history_for(stages, notices)
+        engine = build_engine(self._context, stages, player, self._sink, microphone, turn_log, conversation)
         engine.start()
-        runtime = Runtime(engine, stages, player, microphone, notices)
+        runtime = Runtime(engine, stages, player, microphone, notices, turn_log)
         warm_error = None if self._aborted else engine.warm_up()
         with self._lock:
             aborted = self._aborted
@@ -190,6 +246,20 @@ class RuntimeLoad:
         if warm_error is not None:
             notices.append(warm_error)
         return runtime
+
+    def _history_for(
+        self, stages: Stages, notices: list[AssistantError]
+    ) -> tuple[HistoryLog | None, Conversation | None]:
+        history = self._history
+        if history is None:
+            return None, None
+        turn_log = history_log(self._context, stages, history.store, history.on_written)
+        turn_log.start()
+        try:
+            return turn_log, conversation_for(self._context, history.store, history.conversation_id)
+        except AssistantError as exc:  # deleted meanwhile, or unreadable: a new conversation
+            notices.append(exc)
+            return turn_log, None
 
     def abort(self) -> None:
         """Give up the load: ``run()`` returns soon with ``LoadAborted``."""

@@ -68,3 +68,7 @@ class SecretStoreError(AssistantError):
 
 class HotkeyError(AssistantError):
     """A hotkey is malformed, or this desktop cannot deliver global key presses."""
+
+
+class HistoryError(AssistantError):
+    """The history database cannot be opened, read or written, or names no such conversation."""

@@ -12,16 +12,25 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_assistant.app import Context, build_engine, load_stages
+from desktop_assistant.app import (
+    Context,
+    build_engine,
+    conversation_for,
+    history_log,
+    load_stages,
+    open_history,
+)
 from desktop_assistant.audio.files import read_audio, write_wav
 from desktop_assistant.audio.output import AudioOutput, CollectingOutput, RecordingOutput
 from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.vad import trim_silence
+from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import TurnEnded, TurnEndWaiter
 from desktop_assistant.errors import AssistantError, NoSpeechError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.llm.images import prepare_image
+from desktop_assistant.store.history import HistoryStore
 from desktop_assistant.stt.base import SAMPLE_RATE
 
 # A new PulseAudio stream takes about 2 s to run steadily; the reply waits for it rather than stutter.
@@ -48,6 +57,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--play", action="store_true", help="speak the reply as it is generated")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--conversation", metavar="ID", help="continue a conversation from the history")
+    parser.add_argument("--no-history", action="store_true", help="keep nothing of this turn in the history")
     parser.set_defaults(func=run)
 
 
@@ -55,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Check every input before any model loads, run the turn on the engine, report it."""
     context = Context.load()
     given = _read_input(args, context)
+    store, conversation = _history(args, context)
     stages = load_stages(context, model=args.model, with_stt=given.audio is not None)
     rate = stages.synthesizer.sample_rate
     collected = CollectingOutput(rate)
@@ -64,14 +76,19 @@ def run(args: argparse.Namespace) -> int:
         speaker.wait_live(SPEAKER_START_S)
     try:
         output: AudioOutput = collected if speaker is None else RecordingOutput(speaker, collected)
-        ended = _run_turn(context, stages, output, given)
+        ended = _run_turn(context, stages, output, given, _Kept(store, conversation))
     finally:
         if speaker is not None:
             speaker.close()
+        if store is not None:
+            store.close()
     audio = collected.audio(ended.turn_id)
     if args.out is not None and audio.size:
         write_wav(args.out, audio, rate)
-    _report(args, ended, wrote=args.out is not None and audio.size > 0, model=stages.chat.model)
+    kept_in = conversation.id if store is not None else None
+    _report(
+        args, ended, wrote=args.out is not None and audio.size > 0, model=stages.chat.model, kept_in=kept_in
+    )
     if ended.error is not None:
         raise AssistantError(ended.error)
     return 0
@@ -86,10 +103,37 @@ class _Given:
     images: tuple[PreparedImage, ...]
 
 
-def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Given) -> TurnEnded:
+@dataclass(frozen=True)
+class _Kept:
+    """Where the turn is kept: the history (None: nowhere) and the conversation it continues."""
+
+    store: HistoryStore | None
+    conversation: Conversation
+
+
+def _history(args: argparse.Namespace, context: Context) -> tuple[HistoryStore | None, Conversation]:
+    """The history to keep the turn in and the conversation it belongs to, checked before models load."""
+    store = None if args.no_history else open_history(context)
+    if args.conversation is not None and store is None:
+        why = "--no-history is given" if args.no_history else "history is off (history.enabled)"
+        raise AssistantError(
+            f"Cannot continue a conversation: {why}", "Drop --conversation, or turn history on."
+        )
+    try:
+        return store, conversation_for(context, store, args.conversation)
+    except AssistantError:
+        if store is not None:
+            store.close()
+        raise
+
+
+def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Given, kept: _Kept) -> TurnEnded:
     """Run one turn on a fresh engine and wait for its end; Ctrl+C cancels it cleanly."""
     waiter = TurnEndWaiter()
-    engine = build_engine(context, stages, output, waiter)
+    turn_log = None if kept.store is None else history_log(context, stages, kept.store)
+    engine = build_engine(context, stages, output, waiter, turn_log=turn_log, conversation=kept.conversation)
+    if turn_log is not None:
+        turn_log.start()
     engine.start()
     try:
         if given.audio is not None:
@@ -100,6 +144,8 @@ def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Giv
             continue
     finally:
         engine.close()
+        if turn_log is not None:
+            turn_log.close()
     return ended
 
 
@@ -118,9 +164,11 @@ def _read_input(args: argparse.Namespace, context: Context) -> _Given:
     return _Given(audio, "", images)
 
 
-def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str) -> None:
+def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str, kept_in: str | None) -> None:
     if args.json:
         out: dict[str, Any] = {
+            "conversation_id": kept_in,
+            "turn_id": ended.turn_id,
             "transcript": ended.transcript,
             "reply": ended.reply,
             "spoken": ended.spoken,

@@ -132,6 +132,17 @@ class UiSettings:
 
 
 @dataclass(frozen=True)
+class HistorySettings:
+    """The conversation history kept in the data folder."""
+
+    enabled: bool = _setting(True, "keep every conversation (off: nothing is written)")
+    keep_days: int = _setting(
+        0, "conversations older than this are removed at start-up (0 keeps all)", low=0, high=36500
+    )
+    store_images: bool = _setting(True, "keep a copy of the images asked about")
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. Build with ``Settings.from_mapping`` to validate a TOML-shaped mapping."""
 
@@ -142,6 +153,7 @@ class Settings:
     tts: TtsSettings = field(default_factory=TtsSettings)
     text: TextSettings = field(default_factory=TextSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    history: HistorySettings = field(default_factory=HistorySettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
@@ -180,6 +192,7 @@ _AREAS: dict[str, type] = {
     "tts": TtsSettings,
     "text": TextSettings,
     "ui": UiSettings,
+    "history": HistorySettings,
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from dataclasses import dataclass, field
 
 from desktop_assistant.assets import resource_path
@@ -69,6 +70,30 @@ class Exchange:
     images: tuple[PreparedImage, ...]
     answer: str
 
+    @classmethod
+    def of_turn(
+        cls,
+        question: str,
+        images: tuple[PreparedImage, ...],
+        reply: str,
+        heard: str,
+        cut_off: bool,
+        failed: bool,
+    ) -> Exchange | None:
+        """What a turn adds to the conversation: a whole reply as written; one cut short (barge-in, the
+        speaker lost, a cut stream, a guard block, an error after some of it was heard) as far as it was
+        heard, marked as cut off; nothing for a turn that failed before anything was heard."""
+        if not question:
+            return None
+        if cut_off or (failed and heard):
+            return cls(question, images, f"{heard} {CUT_OFF}" if heard.strip() else NOTHING_HEARD)
+        return None if failed else cls(question, images, reply)
+
+
+def new_conversation_id() -> str:
+    """A fresh conversation id (short enough to type after ``history show``)."""
+    return uuid.uuid4().hex[:12]
+
 
 @dataclass
 class Conversation:
@@ -77,13 +102,26 @@ class Conversation:
     persona: str
     limits: ContextLimits = field(default_factory=ContextLimits)
     exchanges: list[Exchange] = field(default_factory=list)
+    id: str = field(default_factory=new_conversation_id)
     # The model's reported prompt tokens over our estimate, from the latest request that reported them.
     scale: float = 1.0
 
     @classmethod
-    def with_persona(cls, persona: str, limits: ContextLimits | None = None) -> Conversation:
-        """A new conversation; an empty ``persona`` means the built-in one."""
-        return cls(persona=persona.strip() or default_persona(), limits=limits or ContextLimits())
+    def with_persona(
+        cls,
+        persona: str,
+        limits: ContextLimits | None = None,
+        exchanges: list[Exchange] | None = None,
+        conversation_id: str | None = None,
+    ) -> Conversation:
+        """A conversation (a new one, or ``exchanges`` so far under ``conversation_id``); an empty
+        ``persona`` means the built-in one."""
+        return cls(
+            persona=persona.strip() or default_persona(),
+            limits=limits or ContextLimits(),
+            exchanges=list(exchanges or ()),
+            id=conversation_id or new_conversation_id(),
+        )
 
     def request(self, user_text: str, images: tuple[PreparedImage, ...] = ()) -> list[ChatMessage]:
         """The messages for a new user turn: system prompt, as many recent exchanges as fit, the question."""
@@ -105,11 +143,20 @@ class Conversation:
             log.info("%d earlier exchange(s) left out to fit llm.num_ctx", left_out)
         return [system, *(m for pair in reversed(kept) for m in pair), question]
 
-    def record(self, question: str, images: tuple[PreparedImage, ...], answer: str, cut_off: bool) -> None:
-        """Keep an exchange for the next turns; ``cut_off``: ``answer`` is only what was heard of it."""
-        if cut_off:
-            answer = f"{answer} {CUT_OFF}" if answer.strip() else NOTHING_HEARD
-        self.exchanges.append(Exchange(question, images, answer))
+    def record(
+        self,
+        question: str,
+        images: tuple[PreparedImage, ...],
+        reply: str,
+        heard: str | None = None,
+        cut_off: bool = False,
+        failed: bool = False,
+    ) -> None:
+        """Keep a turn for the next ones, as ``Exchange.of_turn`` says (``heard`` defaults to ``reply``)."""
+        heard = reply if heard is None else heard
+        exchange = Exchange.of_turn(question, images, reply, heard, cut_off, failed)
+        if exchange is not None:
+            self.exchanges.append(exchange)
 
     def learn(self, messages: list[ChatMessage], counts: TokenCounts) -> None:
         """The model reported ``counts`` for ``messages``: scale later estimates to its tokenizer."""

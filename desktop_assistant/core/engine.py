@@ -43,9 +43,11 @@ from desktop_assistant.core.events import (
 )
 from desktop_assistant.core.heard import heard_text, pause_after
 from desktop_assistant.core.jobs import HearJob, LiveTurn, SpeakJob, StageJob, ThinkJob
+from desktop_assistant.core.keeping import TurnKeeping
 from desktop_assistant.core.listening import EagerListener, Microphone
 from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
+from desktop_assistant.core.turn_log import TurnLog
 from desktop_assistant.core.worker import CancelWatchdog, StageWorker
 from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
@@ -93,10 +95,12 @@ class Engine:
         conversation: Conversation,
         config: EngineConfig | None = None,
         microphone: Microphone | None = None,
+        turn_log: TurnLog | None = None,
     ) -> None:
         self._stages = stages
         self._output = output
         self._conversation = conversation
+        self._keeping = TurnKeeping(turn_log)
         self._config = config or EngineConfig()
         self._listener = EagerListener(stages.transcriber, self._config.eager_min_new_s)
         self._microphone = microphone
@@ -149,6 +153,17 @@ class Engine:
         """The engine's state now."""
         return self._state
 
+    @property
+    def conversation(self) -> Conversation:
+        """The conversation new turns belong to."""
+        return self._conversation
+
+    def open_conversation(self, conversation: Conversation) -> None:
+        """Make ``conversation`` the one new turns continue (a turn in progress is stopped first)."""
+        with self._lock:
+            self._interrupt_current()
+            self._conversation = conversation
+
     # ----- commands --------------------------------------------------------------------------
 
     def press(self, images: tuple[PreparedImage, ...] = ()) -> Turn | None:
@@ -161,7 +176,7 @@ class Engine:
                 return None
             self._interrupt_current()
             utterance = self._microphone.begin()
-            live = self._begin_turn(images)
+            live = self._begin_turn(images, "spoken")
             live.turn.mark("press")
             self._set_state(live, State.RECORDING)
         self._stt.put(HearJob(live, utterance))
@@ -181,17 +196,17 @@ class Engine:
         """A turn from a recording (16 kHz mono, already trimmed), interrupting any turn in progress."""
         with self._lock:
             self._interrupt_current()
-            live = self._begin_turn(images)
+            live = self._begin_turn(images, "spoken")
             live.turn.mark("release")
             self._set_state(live, State.TRANSCRIBING)
         self._stt.put(HearJob(live, audio))
         return live.turn
 
-    def ask_text(self, text: str, images: tuple[PreparedImage, ...] = ()) -> Turn:
-        """A typed turn, interrupting any turn in progress."""
+    def ask_text(self, text: str, images: tuple[PreparedImage, ...] = (), source: str = "typed") -> Turn:
+        """A typed turn (or a retried one, of either ``source``), interrupting any turn in progress."""
         with self._lock:
             self._interrupt_current()
-            live = self._begin_turn(images)
+            live = self._begin_turn(images, source)
             live.turn.mark("release")
         self._transcribed(live, text)
         return live.turn
@@ -233,24 +248,28 @@ class Engine:
         if turn.cancel.is_set():
             return
         speech = ReplySpeech(self._config.first_chunk_min_words, self._config.guard)
-        index = 0
+        spoken: list[str] = []
 
         def speak(texts: list[str]) -> None:
-            nonlocal index
             # A blocked reply streams on to the screen, but no more of it is spoken.
             live.blocked = speech.blocked
+            live.guard_actions = speech.actions
             for text in texts:
                 turn.mark("first_chunk_text")
-                self._tts.put(SpeakJob(live, index, text))
-                index += 1
+                self._tts.put(SpeakJob(live, len(spoken), text))
+                spoken.append(text)
 
+        problem = self._keeping.asked(live)
+        if problem is not None:
+            with self._lock:
+                self._emit(live, ProblemReported(turn.id, problem))
         chat = self._stages.chat
         try:
             if live.images:
                 chat.check_ready(needs_vision=True, cancel=turn.cancel)
             turn.mark("llm_request")
-            messages = self._conversation.request(live.transcript, live.images)
-            learn = partial(self._conversation.learn, messages)
+            messages = live.conversation.request(live.transcript, live.images)
+            learn = partial(live.conversation.learn, messages)
             for delta in chat.stream_reply(messages, turn.cancel, on_counts=learn):
                 turn.mark("llm_first_token")
                 with self._lock:
@@ -259,6 +278,7 @@ class Engine:
                     live.reply.append(delta)
                     self._emit(live, ReplyDelta(turn.id, delta))
                 speak(speech.feed(delta))
+                self._keeping.replied(live, delta, spoken)
             if not turn.cancel.is_set():
                 turn.mark("llm_done")
         except ReplyInterrupted as exc:
@@ -268,7 +288,7 @@ class Engine:
             return
         if not turn.cancel.is_set():
             speak(speech.finish())
-            self._tts.put(SpeakJob(live, index, None))
+            self._tts.put(SpeakJob(live, len(spoken), None))
 
     def _speak(self, job: SpeakJob) -> None:
         live, turn = job.live, job.live.turn
@@ -314,8 +334,8 @@ class Engine:
 
     # ----- turn bookkeeping ------------------------------------------------------------------
 
-    def _begin_turn(self, images: tuple[PreparedImage, ...]) -> LiveTurn:
-        self._live = LiveTurn(Turn(), images=images)
+    def _begin_turn(self, images: tuple[PreparedImage, ...], source: str) -> LiveTurn:
+        self._live = LiveTurn(Turn(), self._conversation, source, images=images)
         return self._live
 
     def _interrupt_current(self) -> None:
@@ -350,41 +370,28 @@ class Engine:
             reply = "".join(live.reply)
             if isinstance(error, ReplyInterrupted) and not reply:
                 reply = error.partial
-            self._remember(live, reply, heard, error, cut=cut_at is not None)
             first_sound = self._output.first_sound_at(turn.id)
             if first_sound is not None:
                 turn.marks.setdefault("first_audio_played", first_sound)
             turn.mark("ended")
-            self._events.post(
-                TurnEnded(
-                    turn_id=turn.id,
-                    transcript=live.transcript,
-                    reply=reply,
-                    spoken=spoken,
-                    heard=heard,
-                    interrupted=interrupted,
-                    incomplete=isinstance(error, ReplyInterrupted),
-                    error=error.line() if error is not None else None,
-                    timings_ms=turn_timings(turn),
-                    blocked=live.blocked,
-                )
+            ended = TurnEnded(
+                turn_id=turn.id,
+                transcript=live.transcript,
+                reply=reply,
+                spoken=spoken,
+                heard=heard,
+                interrupted=interrupted,
+                incomplete=isinstance(error, ReplyInterrupted),
+                error=error.line() if error is not None else None,
+                timings_ms=turn_timings(turn),
+                blocked=live.blocked,
+                guard_actions=tuple(live.guard_actions),
             )
+            self._keeping.ended(live, ended, cut=cut_at is not None)
+            self._events.post(ended)
             if self._live is live and self._state is not State.IDLE:
                 self._state = State.IDLE
                 self._events.post(StateChanged(turn.id, State.IDLE))
-
-    def _remember(
-        self, live: LiveTurn, reply: str, heard: str, error: AssistantError | None, cut: bool
-    ) -> None:
-        """Add the exchange to the conversation as the user got it: a whole reply as written, one cut
-        short (barge-in, speaker lost, stream cut, guard block) as far as it was heard (lock held)."""
-        if not live.transcript:
-            return
-        incomplete = cut or live.blocked or isinstance(error, ReplyInterrupted)
-        if incomplete:
-            self._conversation.record(live.transcript, live.images, heard, cut_off=True)
-        elif error is None:
-            self._conversation.record(live.transcript, live.images, reply, cut_off=False)
 
     def _emit(self, live: LiveTurn, event: Event) -> None:
         """Post an event of ``live`` (lock held); a turn that has ended says nothing more."""

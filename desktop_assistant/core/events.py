@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from desktop_assistant.text.guard import GuardAction
+
 
 class State(Enum):
     """Where the engine is in a turn."""
@@ -70,6 +72,7 @@ class TurnEnded:
     """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
 
     ``blocked``: a block phrase stopped the reply's speech; ``spoken`` holds only what came before it.
+    ``guard_actions``: what the guard redacted or blocked, in order.
     """
 
     turn_id: str
@@ -82,6 +85,7 @@ class TurnEnded:
     error: str | None
     timings_ms: dict[str, float | None]
     blocked: bool = False
+    guard_actions: tuple[GuardAction, ...] = ()
 
 
 Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | ProblemReported | TurnEnded

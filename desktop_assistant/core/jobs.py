@@ -7,17 +7,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.listening import Utterance
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.errors import AssistantError
 from desktop_assistant.llm.base import PreparedImage
+from desktop_assistant.text.guard import GuardAction
 
 
 @dataclass(eq=False)
 class LiveTurn:
-    """A turn and what it produced so far: written by the workers under the engine's lock."""
+    """A turn and what it produced so far: written by the workers under the engine's lock.
+
+    ``conversation`` is the one the turn belongs to (a later switch does not move it); ``source`` says
+    whether the question was ``"spoken"`` or ``"typed"``.
+    """
 
     turn: Turn
+    conversation: Conversation
+    source: str
     images: tuple[PreparedImage, ...] = ()
     transcript: str = ""
     reply: list[str] = field(default_factory=list)
@@ -25,6 +33,9 @@ class LiveTurn:
     error: AssistantError | None = None
     ended: bool = False
     blocked: bool = False
+    guard_actions: list[GuardAction] = field(default_factory=list)
+    # How much of the reply the turn log has been given.
+    kept_chars: int = 0
 
 
 @dataclass(frozen=True)

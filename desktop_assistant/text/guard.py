@@ -11,12 +11,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from desktop_assistant.config.settings import TextSettings, compile_pattern
 
 REDACTED = "redacted"
 
 Span = tuple[int, int]
+# A span to redact and the rule that found it.
+Finding = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class GuardAction:
+    """What the guard did to a reply's speech: ``kind`` is "redacted" or "blocked", ``rule`` the rule
+    that matched (a PII kind, a redact pattern or a block phrase), ``text`` the words it matched."""
+
+    kind: str
+    rule: str
+    text: str
+
 
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(
@@ -63,36 +77,47 @@ class SpeechGuard:
         """A fresh reader for the chunks of one reply."""
         return ReplyGuard(self)
 
-    def blocks(self, text: str, start: int = 0) -> bool:
-        """Whether a block phrase occurs in ``text`` and reaches past ``start``."""
-        return self._block is not None and any(m.end() > start for m in self._block.finditer(text))
+    def block_match(self, text: str, start: int = 0) -> GuardAction | None:
+        """The block phrase in ``text`` that reaches past ``start``, as the action it causes."""
+        if self._block is None:
+            return None
+        match = next((m for m in self._block.finditer(text) if m.end() > start), None)
+        return None if match is None else GuardAction("blocked", "block phrase", match.group())
 
-    def redact(self, text: str, start: int = 0) -> str:
-        """``text[start:]`` with every match of a pattern or PII form in ``text`` spoken as "redacted"."""
+    def redact(self, text: str, start: int = 0) -> tuple[str, list[GuardAction]]:
+        """``text[start:]`` with every match of a pattern or PII form in ``text`` spoken as "redacted",
+        and what was redacted by which rule."""
         pieces: list[str] = []
+        actions: list[GuardAction] = []
         position = start
-        for begin, end in _merged(self._redactions(text)):
+        for begin, end, rules in _merged(self._redactions(text)):
             if end <= position:
                 continue
             pieces += [text[position : max(begin, position)], REDACTED]
+            actions.append(GuardAction("redacted", rules, text[max(begin, position) : end]))
             position = end
         pieces.append(text[position:])
-        return "".join(pieces)
+        return "".join(pieces), actions
 
-    def _redactions(self, text: str) -> Iterator[Span]:
+    def _redactions(self, text: str) -> Iterator[Finding]:
         for pattern in self._patterns:
-            yield from (m.span() for m in pattern.finditer(text) if m.end() > m.start())
+            rule = f"pattern {pattern.pattern}"
+            yield from ((*m.span(), rule) for m in pattern.finditer(text) if m.end() > m.start())
         if self._redact_pii:
-            yield from pii_spans(text)
+            yield from pii_findings(text)
 
 
 class ReplyGuard:
-    """Screens the chunks of one reply in order; after a block phrase, nothing more of it is spoken."""
+    """Screens the chunks of one reply in order; after a block phrase, nothing more of it is spoken.
+
+    ``actions`` lists what it redacted and blocked so far, in order.
+    """
 
     def __init__(self, guard: SpeechGuard) -> None:
         self._guard = guard
         self._previous = ""  # the chunk before, for a phrase or pattern that spans the cut
         self._blocked = False
+        self.actions: list[GuardAction] = []
 
     def screen(self, chunk: str) -> str | None:
         """The chunk as it may be spoken, or None once the reply reached a block phrase."""
@@ -100,21 +125,29 @@ class ReplyGuard:
             return None
         start = len(self._previous) + 1 if self._previous else 0
         text = f"{self._previous} {chunk}" if self._previous else chunk
-        if self._guard.blocks(text, start):
+        block = self._guard.block_match(text, start)
+        if block is not None:
             self._blocked = True
+            self.actions.append(block)
             return None
         self._previous = chunk
-        return self._guard.redact(text, start)
+        spoken, actions = self._guard.redact(text, start)
+        self.actions += actions
+        return spoken
 
 
-def pii_spans(text: str) -> Iterator[Span]:
+def pii_findings(text: str) -> Iterator[Finding]:
     """Where ``text`` holds an e-mail address, a phone number, a payment card number or an IBAN."""
-    yield from (m.span() for m in _EMAIL.finditer(text))
-    yield from (m.span() for m in _PHONE.finditer(text) if _digit_count(m.group()) >= _PHONE_MIN_DIGITS)
+    yield from ((*m.span(), "e-mail address") for m in _EMAIL.finditer(text))
+    for m in _PHONE.finditer(text):
+        if _digit_count(m.group()) >= _PHONE_MIN_DIGITS:
+            yield (*m.span(), "phone number")
     for run in _DIGIT_RUN.finditer(text):
-        yield from _valid_windows(text, _DIGITS.finditer(text, run.start(), run.end()), _is_card)
+        for span in _valid_windows(text, _DIGITS.finditer(text, run.start(), run.end()), _is_card):
+            yield (*span, "card number")
     for run in _IBAN_RUN.finditer(text):
-        yield from _valid_windows(text, _IBAN_GROUP.finditer(text, run.start(), run.end()), _is_iban)
+        for span in _valid_windows(text, _IBAN_GROUP.finditer(text, run.start(), run.end()), _is_iban):
+            yield (*span, "IBAN")
 
 
 def _valid_windows(
@@ -163,12 +196,14 @@ def _digit_count(text: str) -> int:
     return sum(char.isdigit() for char in text)
 
 
-def _merged(spans: Iterable[Span]) -> list[Span]:
-    """Overlapping or touching spans joined, in order."""
-    merged: list[Span] = []
-    for begin, end in sorted(spans):
+def _merged(findings: Iterable[Finding]) -> list[Finding]:
+    """Overlapping or touching spans joined, in order, with the rules that found them."""
+    merged: list[Finding] = []
+    for begin, end, rule in sorted(findings):
         if merged and begin <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            first, last, rules = merged[-1]
+            rules = rules if rule in rules.split(", ") else f"{rules}, {rule}"
+            merged[-1] = (first, max(end, last), rules)
         else:
-            merged.append((begin, end))
+            merged.append((begin, end, rule))
     return merged

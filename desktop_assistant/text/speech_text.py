@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop_assistant.text.chunker import SpeechChunker
-from desktop_assistant.text.guard import SpeechGuard
+from desktop_assistant.text.guard import GuardAction, SpeechGuard
 from desktop_assistant.text.spoken import SpokenForm
 
 
@@ -18,6 +18,11 @@ class ReplySpeech:
         self._chunker = SpeechChunker(first_chunk_min_words)
         self._guard = guard.for_reply()
         self.blocked = False
+
+    @property
+    def actions(self) -> list[GuardAction]:
+        """What the guard redacted and blocked in this reply so far."""
+        return list(self._guard.actions)
 
     def feed(self, delta: str) -> list[str]:
         """The chunks completed by ``delta``, screened."""

@@ -10,11 +10,10 @@ return at once; the work runs on three stage workers joined by bounded queues:
 
 A press while thinking or speaking is a barge-in: the turn's token is set, the output is cleared at once,
 the reply stream is abandoned (its connection closed), and what the user actually heard is kept with
-``interrupted=True``. Everything a turn owns is a handle of that turn (its utterance, its output tag,
-its request), so a late call of an old turn can only touch the old turn.
-
-Events are posted while the engine's lock is held, at the moment they happen, and leave through one
-``Courier`` in that order; events of a turn that has ended are dropped.
+``interrupted=True`` (``TurnKeeping``: in the conversation and the turn log). Everything a turn owns is
+a handle of that turn (utterance, output tag, request), so a late call of an old turn touches only it.
+Events are posted under the engine's lock as they happen and leave through one ``Courier`` in order;
+a turn that has ended posts nothing more.
 """
 
 from __future__ import annotations
@@ -259,8 +258,7 @@ class Engine:
                 self._tts.put(SpeakJob(live, len(spoken), text))
                 spoken.append(text)
 
-        problem = self._keeping.asked(live)
-        if problem is not None:
+        if (problem := self._keeping.asked(live)) is not None:
             with self._lock:
                 self._emit(live, ProblemReported(turn.id, problem))
         chat = self._stages.chat

@@ -3,6 +3,8 @@ as heard."""
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_assistant.core.conversation import (
     CUT_OFF,
     IMAGE_NOTE,
@@ -10,6 +12,7 @@ from desktop_assistant.core.conversation import (
     NOTHING_HEARD,
     ContextLimits,
     Conversation,
+    Exchange,
     estimate_tokens,
 )
 from desktop_assistant.llm.base import ChatMessage, PreparedImage, TokenCounts
@@ -117,3 +120,23 @@ def test_a_question_too_large_for_the_window_is_still_sent() -> None:
     messages = conversation.request(huge)
     assert [m.role for m in messages] == ["system", "user"]
     assert messages[-1].content == huge
+
+
+@pytest.mark.parametrize(
+    ("reply", "heard", "cut_off", "failed", "answer"),
+    [
+        ("All of it.", "All of it.", False, False, "All of it."),
+        ("All of it, and more.", "All of it,", True, False, f"All of it, {CUT_OFF}"),
+        ("Nothing played.", "", True, False, NOTHING_HEARD),
+        # The speaker was lost mid-reply: an error, but the user heard the start.
+        ("Half of it, then silence.", "Half of it,", False, True, f"Half of it, {CUT_OFF}"),
+        # The server was down: nothing to remember.
+        ("", "", False, True, None),
+    ],
+)
+def test_a_turn_enters_the_conversation_as_the_user_got_it(
+    reply: str, heard: str, cut_off: bool, failed: bool, answer: str | None
+) -> None:
+    exchange = Exchange.of_turn("question?", (), reply, heard, cut_off, failed)
+    assert (exchange.answer if exchange is not None else None) == answer
+    assert Exchange.of_turn("", (), reply, heard, cut_off, failed) is None

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from desktop_assistant.config.settings import TextSettings, check_pattern
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.text.chunker import split_chunks
-from desktop_assistant.text.guard import SpeechGuard
+from desktop_assistant.text.guard import GuardAction, SpeechGuard
 
 
 def screen_all(guard: SpeechGuard, chunks: list[str]) -> list[str | None]:
@@ -237,3 +237,25 @@ def test_a_block_phrase_silences_its_chunk_and_every_later_one(
     chunks[at] = f"{chunks[at]} {phrase}, {chunks[at]}"
     spoken = screen_all(SpeechGuard(block_phrases=["zebra crossing"]), chunks)
     assert spoken == chunks[:at] + [None] * (len(chunks) - at)
+
+
+def test_the_guard_says_what_it_redacted_and_blocked_by_which_rule() -> None:
+    guard = SpeechGuard(block_phrases=["secret plan"], redact_patterns=[r"ticket-\d+"])
+    reply = guard.for_reply()
+    assert reply.screen("Mail anna@example.org about ticket-42,") == "Mail redacted about redacted,"
+    assert reply.screen("or call 555-123-4567.") == "or call redacted."
+    assert reply.screen("The secret plan is ready.") is None
+    assert reply.actions == [
+        GuardAction("redacted", "e-mail address", "anna@example.org"),
+        GuardAction("redacted", r"pattern ticket-\d+", "ticket-42"),
+        GuardAction("redacted", "phone number", "555-123-4567"),
+        GuardAction("blocked", "block phrase", "secret plan"),
+    ]
+
+
+def test_overlapping_rules_are_one_redaction_naming_both() -> None:
+    reply = SpeechGuard(redact_patterns=[r"anna@\w+"]).for_reply()
+    assert reply.screen("Mail anna@example.org today") == "Mail redacted today"
+    assert reply.actions == [
+        GuardAction("redacted", r"pattern anna@\w+, e-mail address", "anna@example.org")
+    ]

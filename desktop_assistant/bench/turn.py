@@ -4,7 +4,9 @@ Both arms run in one process on the same inputs: the real Whisper and Kokoro mod
 Ollama-API server whose first token comes after 300 ms and then 30 tokens/s, and a 3 s and a 10 s
 question. The naive arm transcribes, waits for the whole reply, synthesizes all of it and plays it.
 The engine arm "speaks" the clip into a microphone in real time while the key is held, releases,
-and the clock runs from the release to the first non-silent sample handed to the speaker.
+and the clock runs from the release to the first non-silent sample handed to the speaker. Its turns are
+kept in a history in a temporary folder, as the app keeps them (the question is written before the
+model is called), without touching the user's own history.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import platform
 import resource
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from desktop_assistant.app import Context, build_engine, load_stages, open_speaker
+from desktop_assistant.app import Context, build_engine, history_log, load_stages, open_speaker
 from desktop_assistant.assets import resource_path
 from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
@@ -34,6 +37,7 @@ from desktop_assistant.core.engine import Stages
 from desktop_assistant.core.events import TurnEndWaiter
 from desktop_assistant.errors import AssistantError
 from desktop_assistant.llm.ollama_chat import OllamaChat
+from desktop_assistant.store.history import HistoryStore
 from desktop_assistant.text.spoken import to_spoken
 
 REPLY = (
@@ -110,26 +114,39 @@ def _engine_arm(
     context: Context, stages: Stages, player: Player, clips: list[npt.NDArray[np.float32]], turns: int
 ) -> Arm:
     arm = Arm([], [], [])
-    for turn in range(turns):
-        for index, clip in enumerate(clips):
-            timings, bargein_ms = _engine_turn(context, stages, player, clip, warm_up=turn == index == 0)
-            arm.ttfa_ms.append(float(timings["first_audio"] or 0.0))
-            arm.overhead_ms.append(_overhead(timings))
-            arm.bargein_ms.append(bargein_ms)
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as folder:
+        store = HistoryStore(Path(folder))
+        try:
+            for turn in range(turns):
+                for index, clip in enumerate(clips):
+                    warm_up = turn == index == 0
+                    timings, bargein_ms = _engine_turn(context, stages, player, store, clip, warm_up)
+                    arm.ttfa_ms.append(float(timings["first_audio"] or 0.0))
+                    arm.overhead_ms.append(_overhead(timings))
+                    arm.bargein_ms.append(bargein_ms)
+        finally:
+            store.close()
     return arm
 
 
 def _engine_turn(
-    context: Context, stages: Stages, player: Player, clip: npt.NDArray[np.float32], warm_up: bool
+    context: Context,
+    stages: Stages,
+    player: Player,
+    store: HistoryStore,
+    clip: npt.NDArray[np.float32],
+    warm_up: bool,
 ) -> tuple[dict[str, float | None], float]:
     """One held-key turn: the clip is spoken into the microphone in real time, then the key goes up; a
     moment into the reply the key goes down again (barge-in). Returns the timings and barge-in ms."""
     source = ClipSource(np.concatenate([clip, np.zeros(8_000, np.float32)]))
     microphone = Microphone(source=source)
     waiter = TurnEndWaiter()
-    engine = build_engine(context, stages, player, waiter, microphone)
+    turn_log = history_log(context, stages, store)
+    engine = build_engine(context, stages, player, waiter, microphone, turn_log)
     if warm_up:
         engine.warm_up()
+    turn_log.start()
     engine.start()
     microphone.start()
     try:
@@ -145,6 +162,7 @@ def _engine_turn(
         ended = waiter.wait(TURN_TIMEOUT_S)
     finally:
         engine.close()
+        turn_log.close()
         microphone.close()
     if ended is None or ended.timings_ms["first_audio"] is None:
         raise AssistantError("A benchmark turn gave no audio", "See the log file.")

@@ -54,6 +54,9 @@ class FakeChat:
     def check_ready(self, needs_vision: bool, cancel: threading.Event | None = None) -> None:
         return None
 
+    def close(self) -> None:
+        return None
+
     def stream_reply(
         self,
         messages: Sequence[ChatMessage],
@@ -239,5 +242,3 @@ def make_engine(
     )
     engine.start()
     return engine
-
-

@@ -186,4 +186,6 @@ def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str,
         print(ended.reply + (" [incomplete]" if ended.incomplete else ""))
     if wrote:
         print(f"Reply audio: {args.out}")
+    if kept_in is not None:
+        print(f"Kept in conversation {kept_in} (continue with --conversation {kept_in})")
     sys.stdout.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -124,7 +125,9 @@ def test_typed_question_with_an_image_and_a_model_override(
 def test_plain_output_names_what_was_heard_and_said(model_home: Path, server: OllamaTestServer) -> None:
     proc = ask(model_home, server.url, "--text", "Who spoke?")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == [REPLY]
+    reply, kept = proc.stdout.splitlines()
+    assert reply == REPLY
+    assert re.fullmatch(r"Kept in conversation (\w+) \(continue with --conversation \1\)", kept), kept
 
 
 def closed_port() -> str:

@@ -35,6 +35,8 @@ from desktop_assistant.stt.base import SAMPLE_RATE
 
 # A new PulseAudio stream takes about 2 s to run steadily; the reply waits for it rather than stutter.
 SPEAKER_START_S = 5.0
+# The turn's last write may wait out another writer's transaction (the store's busy timeout is 10 s).
+HISTORY_CLOSE_S = 15.0
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -145,7 +147,7 @@ def _run_turn(context: Context, stages: Stages, output: AudioOutput, given: _Giv
     finally:
         engine.close()
         if turn_log is not None:
-            turn_log.close()
+            turn_log.close(HISTORY_CLOSE_S)
     return ended
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from desktop_assistant.app import Context, open_history
 from desktop_assistant.errors import AssistantError, first_line
-from desktop_assistant.store.history import HistoryStore
+from desktop_assistant.store.history import DATABASE_NAME, HistoryStore, history_folder
 from desktop_assistant.store.history_export import EMPTY_MARKDOWN, as_json, as_markdown, collect, transcript
 from desktop_assistant.store.history_files import write_owner_only
 from desktop_assistant.store.history_records import MATCH_END, MATCH_START
@@ -43,13 +43,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Carry out one ``history`` action on the history store."""
-    store = open_history(Context.load())
+    """Carry out one ``history`` action on the history store. With history off, what was kept before
+    can still be read, exported and deleted (nothing new is kept)."""
+    context = Context.load()
+    store = open_history(context)
     if store is None:
-        raise AssistantError(
-            "History is off (history.enabled = false), so nothing is kept",
-            "Turn it on with 'desktop-assistant config set history.enabled true'.",
+        print(
+            "History is off (history.enabled = false): new turns are not kept."
+            " Turn it on with 'desktop-assistant config set history.enabled true'.",
+            file=sys.stderr,
         )
+        folder = history_folder(context.paths.data_dir)
+        if not (folder / DATABASE_NAME).exists():
+            print(EMPTY)
+            return 0
+        store = HistoryStore(folder)
     action: Callable[[HistoryStore, argparse.Namespace], None] = _ACTIONS[args.history_action]
     try:
         action(store, args)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer, RecordedRequest
+from desktop_assistant.store.history import HistoryStore, history_folder
 from tests.cli.test_ask import one_error_line
 
 pytestmark = [pytest.mark.cli, pytest.mark.model, pytest.mark.ollama]
@@ -175,8 +176,18 @@ def test_delete_then_the_history_is_empty(kept: Kept) -> None:
     assert ok(cli(kept.home, "history", "delete", "--all")) == "Deleted 0 conversations.\n"
 
 
-def test_history_off_says_so(tmp_path: Path) -> None:
+def test_history_off_says_so_and_still_reads_what_was_kept(tmp_path: Path) -> None:
     ok(cli(tmp_path, "config", "set", "history.enabled", "false"))
-    line = one_error_line(cli(tmp_path, "history", "list"))
-    assert "History is off" in line and "history.enabled" in line
+    proc = cli(tmp_path, "history", "list")
+    assert proc.returncode == 0
+    assert proc.stdout == "No conversations in the history yet.\n"
+    assert "History is off" in proc.stderr and "history.enabled" in proc.stderr
     assert not (tmp_path / "data" / "history").exists()
+    # Kept while it was on: still listed, and it can be deleted with history off.
+    store = HistoryStore(history_folder(tmp_path / "data"))
+    store.begin_turn("c0ffee", "t1", "typed", "kept before it was turned off")
+    store.close()
+    listed = cli(tmp_path, "history", "list")
+    assert listed.returncode == 0 and "kept before it was turned off" in listed.stdout
+    deleted = cli(tmp_path, "history", "delete", "--all")
+    assert deleted.returncode == 0 and deleted.stdout == "Deleted 1 conversation.\n"

@@ -66,7 +66,9 @@ class _ConversationTree(QTreeWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         actions = {Qt.Key.Key_Return: "open", Qt.Key.Key_Enter: "open", Qt.Key.Key_Delete: "delete"}
         action = actions.get(Qt.Key(event.key()))
-        if action is not None and self.currentItem() is not None:
+        # A title editor's Enter reaches the list too; it commits the edit (queued), it opens nothing.
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if action is not None and self.currentItem() is not None and not editing:
             self.key_action.emit(action)
             return
         super().keyPressEvent(event)

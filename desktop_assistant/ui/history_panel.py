@@ -7,10 +7,11 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QDate, QDateTime, QLocale, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QLocale, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -104,6 +105,10 @@ class HistoryPanel(QWidget):
         self.conversations.setColumnCount(2)
         self.conversations.setHeaderHidden(True)
         self.conversations.setRootIsDecorated(False)
+        header = self.conversations.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.conversations.setAccessibleName(self.tr("Conversations"))
         self.conversations.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.conversations.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -140,7 +145,6 @@ class HistoryPanel(QWidget):
             if summary.id == current:
                 tree.setCurrentItem(item)
         tree.blockSignals(False)
-        tree.resizeColumnToContents(1)
         if self._pages.currentWidget() is not self.notice and not self.search.text().strip():
             self._pages.setCurrentWidget(tree)
 
@@ -157,7 +161,9 @@ class HistoryPanel(QWidget):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setWordWrap(True)
             label.setMargin(4)
-            item.setSizeHint(label.sizeHint())
+            # The page's width: the list's own is not laid out yet while it is hidden.
+            width = self._pages.width() - 2 * self.hits.frameWidth()
+            item.setSizeHint(QSize(width, label.heightForWidth(width)))
             self.hits.setItemWidget(item, label)
         if not hits:
             empty = QListWidgetItem(self.tr("Nothing found."), self.hits)

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QSizeF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QImage, QPalette, QPixmap, QTextCursor, QTextDocument
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QImage,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -38,6 +47,8 @@ _WEB_SCHEMES = ("http", "https")
 _STAND_IN_SIDE = 16
 # Within this many pixels of the bottom, new text keeps the view scrolled to the end.
 _FOLLOW_SLACK_PX = 8
+# The most of a turn's width the user's bubble takes.
+_USER_SHARE = 0.8
 
 
 class ReplyBrowser(QTextBrowser):
@@ -167,7 +178,7 @@ class TurnView(QFrame):
         self.assistant_bubble.hide()
         user_row = QHBoxLayout()
         user_row.addStretch(1)
-        user_row.addWidget(self.user_bubble, 4)
+        user_row.addWidget(self.user_bubble)
         assistant_row = QHBoxLayout()
         assistant_row.addWidget(self.assistant_bubble, 5)
         assistant_row.addStretch(1)
@@ -184,6 +195,7 @@ class TurnView(QFrame):
         self.question_time.setText(clock(time.time() if when is None else when))
         self.question_time.show()
         self.user_bubble.show()
+        self._fit_user_bubble(self.width())
 
     def add_images(self, images: Sequence[PendingImage]) -> None:
         """Show thumbnails of the images that went with the question (kept for a retry)."""
@@ -200,6 +212,7 @@ class TurnView(QFrame):
         self._images.insertWidget(self._images.count() - 1, label)
         self._image_count += 1
         self.user_bubble.show()
+        self._fit_user_bubble(self.width())
 
     def as_text(self) -> str:
         """The turn as the user sees it, in plain text: the question, the reply and its notes."""
@@ -258,10 +271,24 @@ class TurnView(QFrame):
         """What Retry sends again, for a failed turn with a question."""
         return self._retry
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_user_bubble(event.size().width())
+        super().resizeEvent(event)
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._style_bubbles()
         super().changeEvent(event)
+
+    def _fit_user_bubble(self, width: int) -> None:
+        # The bubble fits its longest line (or its images), up to most of the width: a wrapped label
+        # alone would shrink to a narrow column, a layout stretch would always fill the row.
+        lines = self.question.text().splitlines() or [""]
+        text = max(self.question.fontMetrics().horizontalAdvance(line) for line in lines)
+        images = self._images.sizeHint().width()
+        margins = self.user_bubble.layout().contentsMargins()
+        need = max(text, images) + margins.left() + margins.right() + 4
+        self.user_bubble.setFixedWidth(min(need, int(width * _USER_SHARE)))
 
     def _small_label(self, parent: QWidget) -> QLabel:
         label = QLabel(parent)

@@ -162,11 +162,11 @@ class TurnView(QFrame):
         self.retry_button.setAccessibleName(self.tr("Retry"))
         self.retry_button.hide()
         self.retry_button.clicked.connect(self._retry_clicked)
-        user = QVBoxLayout(self.user_bubble)
-        user.setContentsMargins(10, 6, 10, 4)
-        user.addWidget(self.question)
-        user.addLayout(self._images)
-        user.addWidget(self.question_time)
+        self._user = QVBoxLayout(self.user_bubble)
+        self._user.setContentsMargins(10, 6, 10, 4)
+        self._user.addWidget(self.question)
+        self._user.addLayout(self._images)
+        self._user.addWidget(self.question_time)
         self._assistant = QVBoxLayout(self.assistant_bubble)
         self._assistant.setContentsMargins(10, 6, 10, 4)
         self._assistant.addWidget(self.reply)
@@ -286,7 +286,7 @@ class TurnView(QFrame):
         lines = self.question.text().splitlines() or [""]
         text = max(self.question.fontMetrics().horizontalAdvance(line) for line in lines)
         images = self._images.sizeHint().width()
-        margins = self.user_bubble.layout().contentsMargins()
+        margins = self._user.contentsMargins()
         need = max(text, images) + margins.left() + margins.right() + 4
         self.user_bubble.setFixedWidth(min(need, int(width * _USER_SHARE)))
 

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop_assistant.app import Context, LoadAborted, Runtime
+from desktop_assistant.app import Context, LoadAborted, Runtime, RuntimeHistory
 from desktop_assistant.config.settings import Settings, UiSettings
 from desktop_assistant.config.store import SettingsStore
 from desktop_assistant.core.events import Event, EventSink, ProblemReported, State, StateChanged, TurnEnded
@@ -28,9 +28,11 @@ from desktop_assistant.hotkey.push_to_talk import PushToTalk
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from desktop_assistant.ui.bridge import EventBridge
 from desktop_assistant.ui.current_turn import CurrentTurn
+from desktop_assistant.ui.history_binding import HistoryBinding
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_dialog import SettingsDialog
 from desktop_assistant.ui.settings_services import SettingsServices
+from desktop_assistant.ui.transcript_view import Retry
 from desktop_assistant.ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
@@ -49,10 +51,11 @@ class Load(Protocol):
 
 @dataclass(frozen=True)
 class AppServices:
-    """What the controller is handed: how to open the runtime for the settings, the settings dialog's
-    services, and the hotkey backend for the ``ui`` settings (None: only ``ptt`` and the window)."""
+    """What the controller is handed: how to open the runtime for the settings (keeping its turns in the
+    history given, if any), the settings dialog's services, and the hotkey backend for the ``ui``
+    settings (None: only ``ptt`` and the window)."""
 
-    open_runtime: Callable[[Context, EventSink], Load]
+    open_runtime: Callable[[Context, EventSink, RuntimeHistory | None], Load]
     settings_services: Callable[[Context, KokoroSynthesizer | None], SettingsServices]
     hotkeys: Callable[[UiSettings, Callable[[HotkeyError], None]], HotkeyBackend | None]
 
@@ -116,6 +119,7 @@ class AppController(QObject):
         self._backend: HotkeyBackend | None = None
         self._ptt = self._push_to_talk(context.settings)
         self._dialog: SettingsDialog | None = None
+        self._history = HistoryBinding(context, window.history, window.transcript, self._show_error, self)
         self._loaded.connect(self._on_loaded)
         self._hotkey.connect(self._on_hotkey)
         window.hold_pressed.connect(lambda: self._ptt.press())
@@ -123,6 +127,7 @@ class AppController(QObject):
         window.stop_requested.connect(self.stop)
         window.ask_typed.connect(self._ask_typed)
         window.settings_requested.connect(self.open_settings)
+        window.retry_requested.connect(self._retry)
         if tray is not None:
             tray.show_requested.connect(self.show_window)
             tray.talk_requested.connect(lambda: self._ptt.toggle())
@@ -132,7 +137,8 @@ class AppController(QObject):
     # ----- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start loading the models and listening to the hotkey."""
+        """Show the last conversation, and start loading the models and listening to the hotkey."""
+        self._history.start()
         self._load(self._context, None)
         # After the "Loading models…" line, so a hotkey problem stays on screen.
         self._start_hotkeys(self._context.settings)
@@ -152,10 +158,12 @@ class AppController(QObject):
                 return False
         runtimes = [self._runtime, self._take_outcome()]
         self._runtime = None
+        self._history.attach(None)
         stopped = True
         for runtime in runtimes:
             if runtime is not None and not isinstance(runtime, AssistantError):
                 stopped = runtime.close(max(deadline - time.monotonic(), 0.1)) and stopped
+        self._history.close()  # after the engines, whose writers may still be finishing a turn
         return stopped
 
     def command(self, name: str) -> str | None:
@@ -211,7 +219,7 @@ class AppController(QObject):
             self._window.show_status(exc.line(), error=True)
             return
         if turn is not None:
-            self._window.images_sent(turn.id, images)
+            self._window.images_sent(turn.id, images, "spoken")
 
     def stop_talking(self) -> None:
         """The key went up: the recording is the question."""
@@ -231,13 +239,23 @@ class AppController(QObject):
             return
         sent = tuple(images) if isinstance(images, tuple) else ()
         turn = self._runtime.engine.ask_text(text, sent)
-        self._window.images_sent(turn.id, sent)
+        self._window.images_sent(turn.id, sent, "typed")
+
+    def _retry(self, retry: Retry) -> None:
+        """A failed turn's Retry: the same question and images again, as a new turn."""
+        if self._runtime is None:
+            self._window.show_status(self.tr("Still loading the models; try again in a moment."), error=True)
+            return
+        images = tuple(entry.image for entry in retry.images)
+        turn = self._runtime.engine.ask_text(retry.question, images, source=retry.source)
+        self._window.retried(turn.id, retry.images, retry.source)
 
     def _load(self, context: Context, old: Runtime | None) -> None:
         """Close ``old`` and open a runtime for ``context`` on a background thread."""
         self._loaded_settings = self._engine_settings(context.settings)
         self._window.set_ready(False, self.tr("Loading models…"))
-        loading = self._loading = self._services.open_runtime(context, self._bridge)
+        history = self._history.runtime_history()
+        loading = self._loading = self._services.open_runtime(context, self._bridge, history)
 
         def load() -> None:
             if old is not None:
@@ -286,6 +304,7 @@ class AppController(QObject):
             result.close()
             return
         self._runtime = result
+        self._history.attach(result.engine)
         log.info("Models loaded; ready to talk")
         microphone = result.microphone
         self._window.set_level_source((lambda: microphone.level) if microphone is not None else None)
@@ -304,17 +323,19 @@ class AppController(QObject):
         if settings == old:
             return
         self._context = Context(self._context.paths, settings)
+        self._history.apply_settings(self._context)
         if settings.ui != old.ui:
             self._stop_hotkeys()
             self._ptt = self._push_to_talk(settings)
             self._start_hotkeys(settings)
         if self._engine_settings(settings) != self._loaded_settings and self._loader is None:
             runtime, self._runtime = self._runtime, None
+            self._history.attach(None)
             self._load(self._context, runtime)
 
     @staticmethod
     def _engine_settings(settings: Settings) -> tuple[object, ...]:
-        return (settings.audio, settings.stt, settings.llm, settings.tts, settings.text)
+        return (settings.audio, settings.stt, settings.llm, settings.tts, settings.text, settings.history)
 
     def _push_to_talk(self, settings: Settings) -> PushToTalk:
         ui = settings.ui

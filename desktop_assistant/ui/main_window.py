@@ -19,7 +19,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QShortcut,
 )
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from desktop_assistant.core.events import (
     Event,
@@ -33,8 +33,9 @@ from desktop_assistant.core.events import (
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.ui.compose_box import ComposeBox
 from desktop_assistant.ui.current_turn import CurrentTurn
+from desktop_assistant.ui.history_panel import HistoryPanel
 from desktop_assistant.ui.hold_button import HoldButton
-from desktop_assistant.ui.image_tray import ImageTray, carries_images
+from desktop_assistant.ui.image_tray import ImageTray, PendingImage, carries_images
 from desktop_assistant.ui.status_line import StatusLine
 from desktop_assistant.ui.transcript_view import TranscriptView
 
@@ -43,8 +44,9 @@ class MainWindow(QMainWindow):
     """The conversation window.
 
     The app feeds engine events to ``apply`` and answers the signals: ``ask_typed(text, images)``,
-    ``hold_pressed``/``hold_released``, ``stop_requested`` and ``settings_requested``. Images the app
-    sends with a turn (``images_sent``) stay pending until that turn's transcript arrives.
+    ``hold_pressed``/``hold_released``, ``stop_requested``, ``settings_requested`` and
+    ``retry_requested(Retry)``. Images the app sends with a turn (``images_sent``) stay pending until that
+    turn's transcript arrives. ``history`` is the conversation list beside the transcript.
     """
 
     ask_typed = Signal(str, object)
@@ -52,11 +54,15 @@ class MainWindow(QMainWindow):
     hold_released = Signal()
     stop_requested = Signal()
     settings_requested = Signal()
+    retry_requested = Signal(object)
 
     def __init__(self, max_image_side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hide_on_close = False
         self._turns = CurrentTurn()
+        # How each live turn was asked ("typed" or "spoken"), and a retried turn's images, until it ends.
+        self._sources: dict[str, str] = {}
+        self._resent: dict[str, tuple[PendingImage, ...]] = {}
         self._ready = False
         self._state = State.IDLE
         self._talk_text = self.tr("Hold to talk")
@@ -70,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Desktop Assistant"))
         self.setAcceptDrops(True)
         self.transcript = TranscriptView(self)
+        self.history = HistoryPanel(self)
         self.status_line = StatusLine(self)
         self.compose = ComposeBox(self)
         self.send_button = self._button(self.tr("Send"), self.tr("Send the typed question"))
@@ -92,7 +99,8 @@ class MainWindow(QMainWindow):
         current = self._turns.admit(event)
         if isinstance(event, TurnEnded):
             self.tray.forget(event.turn_id)
-            self.transcript.end_turn(event)
+            self._resent.pop(event.turn_id, None)
+            self.transcript.end_turn(event, self._sources.pop(event.turn_id, "spoken"))
             if current and event.error:
                 self.status_line.show_message(event.error, error=True)
             return
@@ -103,7 +111,8 @@ class MainWindow(QMainWindow):
         if isinstance(event, StateChanged):
             self._apply_state(event.state)
         elif isinstance(event, TranscriptReady):
-            self.transcript.add_question(event.turn_id, event.text, self.tray.take_sent(event.turn_id))
+            images = self.tray.take_sent(event.turn_id) + self._resent.pop(event.turn_id, ())
+            self.transcript.add_question(event.turn_id, event.text, images)
         elif isinstance(event, ReplyDelta):
             self.transcript.append_reply(event.turn_id, event.text)
         elif isinstance(event, ProblemReported):
@@ -113,13 +122,23 @@ class MainWindow(QMainWindow):
         """The images waiting to go with the next question."""
         return self.tray.pending()
 
-    def images_sent(self, turn_id: str, images: Sequence[PreparedImage]) -> None:
-        """``images`` went with turn ``turn_id``: they leave the tray when its transcript is shown."""
+    def images_sent(self, turn_id: str, images: Sequence[PreparedImage], source: str = "spoken") -> None:
+        """``images`` went with turn ``turn_id``, asked as ``source``: they leave the tray when its
+        transcript is shown."""
+        self._sources[turn_id] = source
         if self.transcript.turn(turn_id) is None:
             self.tray.mark_sent(turn_id, images)
         else:
             # A typed turn's transcript can arrive before the app reports its images.
             self.transcript.add_images(turn_id, self.tray.take(images))
+
+    def retried(self, turn_id: str, images: Sequence[PendingImage], source: str) -> None:
+        """Turn ``turn_id`` asks a failed question again, as ``source``, with ``images`` (not the tray's)."""
+        self._sources[turn_id] = source
+        if self.transcript.turn(turn_id) is None:
+            self._resent[turn_id] = tuple(images)
+        else:
+            self.transcript.add_images(turn_id, images)
 
     def show_status(self, line: str, error: bool = False) -> None:
         """Show a line not tied to a turn; an error stays until the next turn starts or is dismissed."""
@@ -201,14 +220,27 @@ class MainWindow(QMainWindow):
         controls.addWidget(self.tray, 1)
         controls.addWidget(self.settings_button)
         column = QVBoxLayout()
+        column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.transcript, 1)
         column.addWidget(self.status_line)
         column.addLayout(question)
         column.addLayout(controls)
+        conversation = QWidget(self)
+        conversation.setLayout(column)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.history)
+        splitter.addWidget(conversation)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([240, 660])
         central = QWidget(self)
-        central.setLayout(column)
+        outer = QVBoxLayout(central)
+        outer.addWidget(splitter)
         self.setCentralWidget(central)
         chain = (
+            self.history.new_button,
+            self.history.search,
+            self.history.conversations,
             self.compose,
             self.send_button,
             self.talk_button,
@@ -220,7 +252,7 @@ class MainWindow(QMainWindow):
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
         self.compose.setFocus()
-        self.resize(640, 720)
+        self.resize(900, 720)
 
     def _connect(self) -> None:
         self.compose.submitted.connect(self._send)
@@ -231,6 +263,11 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(self.stop_requested)
         self.settings_button.clicked.connect(self.settings_requested)
         self.tray.failed.connect(self._image_failed)
+        self.transcript.retry_requested.connect(self.retry_requested)
+        QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(self.history.new_requested)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(
+            self.history.focus_search
+        )
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self).activated.connect(self.stop_requested)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), self).activated.connect(self._paste)
         QShortcut(QKeySequence("Ctrl+Shift+C"), self).activated.connect(self.copy_conversation)

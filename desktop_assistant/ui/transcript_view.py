@@ -1,18 +1,31 @@
-"""The conversation: one widget per turn in a scroll area; replies stream in as plain text and are
-rendered as Markdown once complete, never loading a resource."""
+"""The conversation: one widget per turn in a scroll area, the user's messages in bubbles on the right
+and the assistant's on the left; replies stream in as plain text and are rendered as Markdown once
+complete, never loading a resource. A stored conversation is shown the same way."""
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QSizeF, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QPalette, QPixmap, QTextCursor, QTextDocument
+from PySide6.QtCore import QDate, QDateTime, QEvent, QLocale, QSizeF, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDesktopServices,
+    QImage,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QStyle,
@@ -22,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_assistant.core.events import TurnEnded
+from desktop_assistant.store.history_records import TurnRecord
 from desktop_assistant.ui.image_tray import PendingImage
 from desktop_assistant.ui.timing_bar import TimingBar
 
@@ -33,6 +47,8 @@ _WEB_SCHEMES = ("http", "https")
 _STAND_IN_SIDE = 16
 # Within this many pixels of the bottom, new text keeps the view scrolled to the end.
 _FOLLOW_SLACK_PX = 8
+# The most of a turn's width the user's bubble takes.
+_USER_SHARE = 0.8
 
 
 class ReplyBrowser(QTextBrowser):
@@ -79,55 +95,124 @@ class ReplyBrowser(QTextBrowser):
         self.setFixedHeight(math.ceil(size.height()) + 2 * self.frameWidth())
 
 
+@dataclass(frozen=True)
+class Retry:
+    """A failed turn's question to send again: its text, its images and how it was asked."""
+
+    question: str
+    images: tuple[PendingImage, ...]
+    source: str
+
+
+def clock(when: float) -> str:
+    """A message's time as the transcript shows it: the time today, else the date and time."""
+    moment = QDateTime.fromSecsSinceEpoch(int(when))
+    locale = QLocale()
+    short = QLocale.FormatType.ShortFormat
+    if moment.date() == QDate.currentDate():
+        return locale.toString(moment.time(), short)
+    return locale.toString(moment, short)
+
+
+def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
+    """``amount`` of ``tint`` over ``base``: palette-derived colours that suit light and dark schemes."""
+    return QColor.fromRgbF(
+        base.redF() + (tint.redF() - base.redF()) * amount,
+        base.greenF() + (tint.greenF() - base.greenF()) * amount,
+        base.blueF() + (tint.blueF() - base.blueF()) * amount,
+    )
+
+
 class TurnView(QFrame):
-    """One turn: the question with its image thumbnails, the reply, notes and the timing bar."""
+    """One turn: the question in the user's bubble (right) with its image thumbnails and time; the reply
+    in the assistant's bubble (left) with its notes, the timing bar, its time and, for a failed turn, a
+    Retry button (``retry_requested`` carries the ``Retry``)."""
+
+    retry_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.question = QLabel(self)
+        self._retry: Retry | None = None
+        self._sent: list[PendingImage] = []
+        self.user_bubble = QFrame(self)
+        self.user_bubble.setObjectName("userBubble")
+        self.assistant_bubble = QFrame(self)
+        self.assistant_bubble.setObjectName("assistantBubble")
+        self.question = QLabel(self.user_bubble)
         self.question.setTextFormat(Qt.TextFormat.PlainText)
         self.question.setWordWrap(True)
         self.question.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.question.setAccessibleName(self.tr("You said"))
-        self.question.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        self.question.setAutoFillBackground(True)
-        self.question.setMargin(6)
         self.question.hide()
+        self.question_time = self._small_label(self.user_bubble)
+        self.question_time.setAlignment(Qt.AlignmentFlag.AlignRight)
         self._images = QHBoxLayout()
         self._images.addStretch(1)
         self._image_count = 0
-        self.reply = ReplyBrowser(self)
+        self.reply = ReplyBrowser(self.assistant_bubble)
         self.reply.hide()
-        self.note = QLabel(self)
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = self._small_label(self.assistant_bubble)
         self.note.setWordWrap(True)
-        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.note.hide()
         self.timing_bar: TimingBar | None = None
-        self.timing_caption = QLabel(self)
-        self.timing_caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.timing_caption.hide()
+        self.timing_caption = self._small_label(self.assistant_bubble)
+        self.reply_time = self._small_label(self.assistant_bubble)
+        self.retry_button = QPushButton(self.tr("Retry"), self.assistant_bubble)
+        self.retry_button.setToolTip(self.tr("Send this question again"))
+        self.retry_button.setAutoDefault(False)
+        self.retry_button.setAccessibleName(self.tr("Retry"))
+        self.retry_button.hide()
+        self.retry_button.clicked.connect(self._retry_clicked)
+        self._user = QVBoxLayout(self.user_bubble)
+        self._user.setContentsMargins(10, 6, 10, 4)
+        self._user.addWidget(self.question)
+        self._user.addLayout(self._images)
+        self._user.addWidget(self.question_time)
+        self._assistant = QVBoxLayout(self.assistant_bubble)
+        self._assistant.setContentsMargins(10, 6, 10, 4)
+        self._assistant.addWidget(self.reply)
+        self._assistant.addWidget(self.note)
+        self._footer = QHBoxLayout()
+        self._footer.addWidget(self.reply_time, 1)
+        self._footer.addWidget(self.retry_button)
+        self.user_bubble.hide()
+        self.assistant_bubble.hide()
+        user_row = QHBoxLayout()
+        user_row.addStretch(1)
+        user_row.addWidget(self.user_bubble)
+        assistant_row = QHBoxLayout()
+        assistant_row.addWidget(self.assistant_bubble, 5)
+        assistant_row.addStretch(1)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 4, 0, 4)
-        self._layout.addWidget(self.question)
-        self._layout.addLayout(self._images)
-        self._layout.addWidget(self.reply)
-        self._layout.addWidget(self.note)
+        self._layout.addLayout(user_row)
+        self._layout.addLayout(assistant_row)
+        self._style_bubbles()
 
-    def set_question(self, text: str) -> None:
-        """Show what the user said or typed."""
+    def set_question(self, text: str, when: float | None = None) -> None:
+        """Show what the user said or typed, at ``when`` (default: now)."""
         self.question.setText(text)
         self.question.show()
+        self.question_time.setText(clock(time.time() if when is None else when))
+        self.question_time.show()
+        self.user_bubble.show()
+        self._fit_user_bubble(self.width())
 
     def add_images(self, images: Sequence[PendingImage]) -> None:
-        """Show thumbnails of the images that went with the question."""
+        """Show thumbnails of the images that went with the question (kept for a retry)."""
         for entry in images:
-            label = QLabel(self)
-            label.setPixmap(QPixmap.fromImage(entry.thumbnail))
-            label.setToolTip(entry.name)
-            label.setAccessibleName(self.tr("Image {name}").format(name=entry.name))
-            self._images.insertWidget(self._images.count() - 1, label)
-        self._image_count += len(images)
+            self.add_thumbnail(entry.thumbnail, entry.name)
+        self._sent.extend(images)
+
+    def add_thumbnail(self, thumbnail: QImage, name: str) -> None:
+        """Show one image's thumbnail under the question."""
+        label = QLabel(self.user_bubble)
+        label.setPixmap(QPixmap.fromImage(thumbnail))
+        label.setToolTip(name)
+        label.setAccessibleName(self.tr("Image {name}").format(name=name))
+        self._images.insertWidget(self._images.count() - 1, label)
+        self._image_count += 1
+        self.user_bubble.show()
+        self._fit_user_bubble(self.width())
 
     def as_text(self) -> str:
         """The turn as the user sees it, in plain text: the question, the reply and its notes."""
@@ -146,11 +231,13 @@ class TurnView(QFrame):
 
     def append_reply(self, text: str) -> None:
         """Stream a piece of the reply in."""
+        self.assistant_bubble.show()
         self.reply.show()
         self.reply.append_text(text)
 
-    def finish(self, event: TurnEnded) -> None:
-        """Render the final reply as Markdown and add the notes and the timing bar."""
+    def finish(self, event: TurnEnded, source: str = "spoken", when: float | None = None) -> None:
+        """Render the final reply as Markdown and add the notes, the timing bar and the time; a failed
+        turn asked as ``source`` offers a Retry with its question and images."""
         if event.reply:
             self.reply.show_markdown(event.reply)
         self.reply.setVisible(bool(event.reply))
@@ -158,10 +245,10 @@ class TurnView(QFrame):
         if notes:
             self.note.setText("\n".join(notes))
             self.note.show()
-        bar = TimingBar(event.timings_ms, self)
+        bar = TimingBar(event.timings_ms, self.assistant_bubble)
         if sum(bar.segments().parts()) > 0.0:
             self.timing_bar = bar
-            self._layout.addWidget(bar)
+            self._assistant.addWidget(bar)
         else:
             bar.deleteLater()
         first_audio = event.timings_ms.get("first_audio")
@@ -169,8 +256,72 @@ class TurnView(QFrame):
             self.timing_caption.setText(
                 self.tr("Spoken {seconds} s after the question").format(seconds=f"{first_audio / 1000:.1f}")
             )
-            self._layout.addWidget(self.timing_caption)
+            self._assistant.addWidget(self.timing_caption)
             self.timing_caption.show()
+        self._assistant.addLayout(self._footer)
+        self.reply_time.setText(clock(time.time() if when is None else when))
+        self.reply_time.show()
+        question = self.question.text() if not self.question.isHidden() else event.transcript
+        if event.error and question:
+            self._retry = Retry(question, tuple(self._sent), source)
+            self.retry_button.show()
+        self.assistant_bubble.show()
+
+    def retry(self) -> Retry | None:
+        """What Retry sends again, for a failed turn with a question."""
+        return self._retry
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._fit_user_bubble(event.size().width())
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._style_bubbles()
+        super().changeEvent(event)
+
+    def _fit_user_bubble(self, width: int) -> None:
+        # The bubble fits its longest line (or its images), up to most of the width: a wrapped label
+        # alone would shrink to a narrow column, a layout stretch would always fill the row.
+        lines = self.question.text().splitlines() or [""]
+        text = max(self.question.fontMetrics().horizontalAdvance(line) for line in lines)
+        images = self._images.sizeHint().width()
+        margins = self._user.contentsMargins()
+        need = max(text, images) + margins.left() + margins.right() + 4
+        self.user_bubble.setFixedWidth(min(need, int(width * _USER_SHARE)))
+
+    def _small_label(self, parent: QWidget) -> QLabel:
+        label = QLabel(parent)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        label.setFont(font)
+        label.hide()
+        return label
+
+    def _style_bubbles(self) -> None:
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        window = palette.color(QPalette.ColorRole.Window)
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        text = palette.color(QPalette.ColorRole.Text)
+        user = _blend(base, highlight, 0.28)
+        assistant = _blend(window, base, 0.6)
+        border = _blend(window, text, 0.15)
+        self.user_bubble.setStyleSheet(
+            f"QFrame#userBubble {{ background-color: {user.name()};"
+            f" border: 1px solid {user.darker(115).name()}; border-radius: 12px; }}"
+        )
+        self.assistant_bubble.setStyleSheet(
+            f"QFrame#assistantBubble {{ background-color: {assistant.name()};"
+            f" border: 1px solid {border.name()}; border-radius: 12px; }}"
+            " QTextBrowser { background: transparent; }"
+        )
+
+    def _retry_clicked(self) -> None:
+        if self._retry is not None:
+            self.retry_requested.emit(self._retry)
 
     def _notes(self, event: TurnEnded) -> list[str]:
         notes = []
@@ -183,13 +334,21 @@ class TurnView(QFrame):
             notes.append(self.tr("The reply is incomplete: it was cut off."))
         if event.blocked:
             notes.append(self.tr("Not read aloud past a blocked phrase (Settings, Guard)."))
+        redacted = [action.rule for action in event.guard_actions if action.kind == "redacted"]
+        if redacted:
+            notes.append(
+                self.tr("Left out when read aloud: {rules}").format(rules=", ".join(dict.fromkeys(redacted)))
+            )
         if event.error:
             notes.append(self.tr("Error: {line}").format(line=event.error))
         return notes
 
 
 class TranscriptView(QScrollArea):
-    """The conversation, newest turn at the bottom; it follows new text while scrolled to the end."""
+    """The conversation, newest turn at the bottom; it follows new text while scrolled to the end.
+    ``retry_requested`` carries a failed turn's ``Retry``."""
+
+    retry_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -236,8 +395,36 @@ class TranscriptView(QScrollArea):
         """A piece of turn ``turn_id``'s reply."""
         self._view(turn_id).append_reply(text)
 
-    def end_turn(self, event: TurnEnded) -> None:
-        """The turn is over; a turn with neither question nor reply (a dropped tap) shows nothing."""
+    def clear(self) -> None:
+        """Show no turns (a new conversation, or before another one is shown)."""
+        for view in self._turns.values():
+            view.deleteLater()
+        self._turns.clear()
+        self.hint.show()
+        self._follow = True
+
+    def show_stored(self, turns: Sequence[TurnRecord]) -> None:
+        """Show a stored conversation's turns in place of what is shown; a turn that never ended shows
+        as cut short."""
+        self.clear()
+        for record in turns:
+            view = self._view(record.id)
+            view.set_question(record.question, record.created_at)
+            failed = record.error is not None
+            retry_images = []
+            for stored in record.images:
+                thumbnail = QImage(str(stored.thumbnail)) if stored.thumbnail is not None else QImage()
+                prepared = stored.prepared() if failed else None
+                if prepared is not None:
+                    retry_images.append(PendingImage(prepared, thumbnail, stored.name))
+                elif not thumbnail.isNull():
+                    view.add_thumbnail(thumbnail, stored.name)
+            view.add_images(retry_images)
+            view.finish(_stored_end(record), record.source, record.ended_at or record.created_at)
+
+    def end_turn(self, event: TurnEnded, source: str = "spoken") -> None:
+        """The turn (asked as ``source``) is over; a turn with neither question nor reply (a dropped
+        tap) shows nothing."""
         view = self._turns.get(event.turn_id)
         if view is None:
             if not (event.transcript or event.reply):
@@ -245,13 +432,14 @@ class TranscriptView(QScrollArea):
             view = self._view(event.turn_id)
         if event.transcript and view.question.isHidden():
             view.set_question(event.transcript)
-        view.finish(event)
+        view.finish(event, source)
 
     def _view(self, turn_id: str) -> TurnView:
         view = self._turns.get(turn_id)
         if view is None:
             self.hint.hide()
             view = TurnView(self.widget())
+            view.retry_requested.connect(self.retry_requested)
             self._column.insertWidget(self._column.count() - 1, view)
             self._turns[turn_id] = view
         return view
@@ -263,3 +451,19 @@ class TranscriptView(QScrollArea):
     def _value_changed(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - _FOLLOW_SLACK_PX
 
+
+def _stored_end(record: TurnRecord) -> TurnEnded:
+    """A stored turn as the end event the view shows (a turn that never ended counts as cut off)."""
+    return TurnEnded(
+        record.id,
+        record.question,
+        record.reply,
+        record.spoken,
+        record.heard,
+        record.interrupted,
+        record.cut_short,
+        record.error,
+        record.timings_ms,
+        record.blocked,
+        record.guard_actions,
+    )

@@ -89,7 +89,7 @@ class Loader:
     speeds: list[float] = field(default_factory=list)
     aborted: threading.Event = field(default_factory=threading.Event)
 
-    def __call__(self, context: Context, sink: Callable[[Any], None]) -> FakeLoad:
+    def __call__(self, context: Context, sink: Callable[[Any], None], history: object = None) -> FakeLoad:
         return FakeLoad(self, context, sink)
 
 

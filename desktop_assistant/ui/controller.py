@@ -32,8 +32,8 @@ from desktop_assistant.ui.history_binding import HistoryBinding
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_dialog import SettingsDialog
 from desktop_assistant.ui.settings_services import SettingsServices
-from desktop_assistant.ui.transcript_view import Retry
 from desktop_assistant.ui.tray import TrayIcon
+from desktop_assistant.ui.turn_view import Retry
 
 log = logging.getLogger(__name__)
 

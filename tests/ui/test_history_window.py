@@ -28,7 +28,7 @@ from desktop_assistant.ui.app import system_hotkeys
 from desktop_assistant.ui.controller import AppController, AppServices
 from desktop_assistant.ui.history_panel import HistoryPanel
 from desktop_assistant.ui.main_window import MainWindow
-from desktop_assistant.ui.transcript_view import TurnView
+from desktop_assistant.ui.turn_view import TurnView
 from tests.config.test_secrets import MemoryKeyring, use_keyring
 from tests.ui.test_controller import FakeEngine, FakeRuntime, FakeTurn
 from tests.ui.test_settings_dialog import FakeServices

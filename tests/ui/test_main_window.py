@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from desktop_assistant.core.events import ReplyDelta, State, StateChanged, TranscriptReady
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.status_line import FLASH_MS
-from desktop_assistant.ui.transcript_view import TurnView
+from desktop_assistant.ui.turn_view import TurnView
 from tests.ui.window_helpers import drop_files, ended, write_png
 
 pytestmark = pytest.mark.gui

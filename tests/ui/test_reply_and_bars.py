@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop_assistant.ui.level_meter import level_from_rms
 from desktop_assistant.ui.timing_bar import TimingBar, TimingSegments
-from desktop_assistant.ui.transcript_view import ReplyBrowser
+from desktop_assistant.ui.turn_view import ReplyBrowser
 from tests.ui.window_helpers import write_png
 
 pytestmark = pytest.mark.gui

@@ -2,7 +2,8 @@
 
 The app runs exactly as in the end-to-end test (Xvfb, a private PulseAudio, the loopback Ollama, the
 test models); the script acts as a user would and saves ``docs/screenshots/*.png``: the window idle,
-listening while the hotkey is held, mid-reply with a pasted image, the finished reply, and settings.
+listening while the hotkey is held, mid-reply with a pasted image, the finished reply, a search of the
+history, and settings.
 """
 
 from __future__ import annotations
@@ -103,6 +104,18 @@ def _act(
     app.wait_for(lambda: app.turns_ended() == 2, 120, "the typed turn's end")
     time.sleep(1.0)
     app.screenshot(out / "reply.png")
+
+    # History: a new conversation, then a search across both, the matches highlighted in the list.
+    x.run("xdotool", "windowfocus", "--sync", app.window)
+    x.run("xdotool", "key", "--clearmodifiers", "ctrl+n")
+    x.run("xdotool", "type", "--delay", "20", "Which month had the best sales?")
+    x.run("xdotool", "key", "Return")
+    app.wait_for(lambda: app.turns_ended() == 3, 120, "the new conversation's turn")
+    x.run("xdotool", "key", "--clearmodifiers", "ctrl+f")
+    x.run("xdotool", "type", "--delay", "20", "sales")
+    time.sleep(1.5)
+    app.screenshot(out / "history.png")
+    x.run("xdotool", "key", "Escape")
 
     x.run("xdotool", "windowfocus", "--sync", app.window)
     x.run("xdotool", "key", "--clearmodifiers", "ctrl+comma")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "history.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
 _SNIPPET_TOKENS = 16
+_MARKUP = re.compile(r"[*`#~]+|(?<!\w)_+|_+(?!\w)")
+_LIST_BULLET = re.compile(r"(?:^|\n)\s*(?:[-+]|\d+[.)])\s+")
 _DAY_S = 86_400.0
 
 
@@ -241,7 +244,7 @@ class HistoryStore:
             " WHERE turns_fts MATCH ? ORDER BY rank LIMIT ?",
             (MATCH_START, MATCH_END, query, limit),
         )
-        return [SearchHit(*row) for row in rows]
+        return [SearchHit(*row[:4], snippet=plain_snippet(row[4])) for row in rows]
 
     def integrity(self) -> str:
         """``PRAGMA integrity_check``'s first line: "ok" for a sound file."""
@@ -292,6 +295,13 @@ class HistoryStore:
             f"SELECT i.file, i.thumbnail FROM images i JOIN turns t ON t.id = i.turn_id {where}", params
         ).fetchall()
         return [name for row in rows for name in row if name]
+
+
+def plain_snippet(snippet: str) -> str:
+    """A snippet of a Markdown reply as it reads: emphasis, code marks, headings and list bullets
+    dropped, lines joined."""
+    text = _LIST_BULLET.sub(" ", _MARKUP.sub("", snippet))
+    return " ".join(text.split())
 
 
 def fts_query(text: str) -> str:

@@ -240,6 +240,14 @@ def test_search_finds_replies_and_requires_every_word(store: HistoryStore) -> No
     assert store.search("   ") == []
 
 
+def test_a_snippet_reads_as_text_not_markdown(store: HistoryStore) -> None:
+    store.begin_turn("c", "t1", "typed", "What does the chart show?")
+    store.end_turn("t1", ended("The chart shows **monthly sales**:\n\n- **March** is best, `snake_case` too"))
+    (hit,) = store.search("sales")
+    sales = f"{MATCH_START}sales{MATCH_END}"
+    assert hit.snippet == f"The chart shows monthly {sales}: March is best, snake_case too"
+
+
 def test_separate_stores_on_many_threads_keep_every_turn(tmp_path: Path) -> None:
     folder = tmp_path / "history"
     HistoryStore(folder).close()

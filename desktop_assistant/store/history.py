@@ -244,7 +244,10 @@ class HistoryStore:
             " WHERE turns_fts MATCH ? ORDER BY rank LIMIT ?",
             (MATCH_START, MATCH_END, query, limit),
         )
-        return [SearchHit(*row[:4], snippet=plain_snippet(row[4])) for row in rows]
+        return [
+            SearchHit(conversation_id, title, turn_id, created_at, plain_snippet(snippet))
+            for conversation_id, title, turn_id, created_at, snippet in rows
+        ]
 
     def integrity(self) -> str:
         """``PRAGMA integrity_check``'s first line: "ok" for a sound file."""

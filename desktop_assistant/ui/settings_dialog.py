@@ -11,7 +11,7 @@ from desktop_assistant.config.store import SettingsStore
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.ui.settings_assistant import AssistantPage
 from desktop_assistant.ui.settings_fields import BackgroundCalls, PageTools, SettingsSaver
-from desktop_assistant.ui.settings_pages import GuardPage, HotkeyPage, SpeechPage
+from desktop_assistant.ui.settings_pages import GuardPage, HistoryPage, HotkeyPage, SpeechPage
 from desktop_assistant.ui.settings_services import SettingsServices
 from desktop_assistant.ui.settings_sound import AudioPage, VoicePage
 
@@ -56,12 +56,14 @@ class SettingsDialog(QDialog):
         self.assistant_page = AssistantPage(tools, SecretStore())
         self.voice_page = VoicePage(tools)
         self.guard_page = GuardPage(tools)
+        self.history_page = HistoryPage(tools)
         self.tabs.addTab(self.audio_page, self.tr("&Audio"))
         self.tabs.addTab(self.hotkey_page, self.tr("&Hotkey"))
         self.tabs.addTab(self.speech_page, self.tr("Speech &recognition"))
         self.tabs.addTab(self.assistant_page, self.tr("A&ssistant"))
         self.tabs.addTab(self.voice_page, self.tr("&Voice"))
         self.tabs.addTab(self.guard_page, self.tr("&Guard"))
+        self.tabs.addTab(self.history_page, self.tr("H&istory"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         close = buttons.button(QDialogButtonBox.StandardButton.Close)

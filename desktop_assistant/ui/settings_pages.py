@@ -1,4 +1,4 @@
-"""The simple settings pages: the hotkey, speech recognition, and the guard on what is spoken."""
+"""The simple settings pages: the hotkey, speech recognition, the guard on what is spoken, and history."""
 
 from __future__ import annotations
 
@@ -157,3 +157,24 @@ class GuardPage(SettingsPage):
             self.tools.report(exc.line())
             return
         self.tools.saver.save("text.redact_patterns", patterns)
+
+
+class HistoryPage(SettingsPage):
+    """Whether conversations are kept, for how long, and with the images."""
+
+    def __init__(self, tools: PageTools, parent: QWidget | None = None) -> None:
+        super().__init__(tools, parent)
+        self.enabled = self.check_box(
+            "history.enabled",
+            self.tr("&Keep conversations (off: nothing new is written)"),
+        )
+        self.keep_days = self.spin_box(
+            "history.keep_days",
+            self.tr("Remove &after"),
+            self.tr(" days"),
+            self.tr("Older conversations are removed when the app starts; 0 keeps them all."),
+        )
+        self.keep_days.setSpecialValueText(self.tr("Never"))
+        self.store_images = self.check_box(
+            "history.store_images", self.tr("Keep a copy of the &images asked about")
+        )

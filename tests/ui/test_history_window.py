@@ -396,3 +396,32 @@ def test_a_write_reported_from_the_writer_thread_refreshes_the_list_on_the_gui_t
     qtbot.waitUntil(lambda: "A brand new question" in rows(window.history), timeout=2000)
     assert refreshed_on == [threading.main_thread()]
     assert rows(window.history)[0] == "A brand new question" and window.history.current_id() == new_id
+
+
+def test_turning_history_off_and_on_in_the_settings_applies_when_the_dialog_closes(
+    qtbot: QtBot,
+    app: tuple[AppController, MainWindow, HistoryEngine],
+    loader: HistoryLoader,
+    paths: AppPaths,
+) -> None:
+    controller, window, _ = app
+
+    def change(key: str, value: object) -> None:
+        controller.open_settings()
+        dialog = controller._dialog
+        assert dialog is not None
+        SettingsStore(paths).set(key, value)
+        dialog.close()
+
+    change("history.enabled", False)
+    qtbot.waitUntil(lambda: len(loader.histories) == 2 and window.send_button.isEnabled(), timeout=5000)
+    assert loader.histories[-1] is None  # the reloaded engine keeps nothing
+    assert not window.history.is_available() and rows(window.history) == []
+    assert views(window) == []  # the conversation shown is no longer one that is kept
+
+    change("history.enabled", True)
+    qtbot.waitUntil(lambda: len(loader.histories) == 3 and window.send_button.isEnabled(), timeout=5000)
+    history = loader.histories[-1]
+    assert history is not None and history.conversation_id is None  # a new conversation
+    assert window.history.is_available()
+    assert rows(window.history)[0] == "What is on this screen?"  # what was kept before is still there

@@ -197,6 +197,9 @@ def test_changes_are_saved_at_once_and_shown_again(
     type_and_leave(qtbot, dialog.guard_page.block_phrases, "password\nsecret plan", dialog)
     type_and_leave(qtbot, dialog.guard_page.redact_patterns, r"\d{4}-\d{4}", dialog)
     dialog.guard_page.redact_pii.click()
+    dialog.history_page.keep_days.setValue(30)
+    dialog.history_page.store_images.click()
+    dialog.history_page.enabled.click()
 
     assert saved_file(store) == {
         "schema_version": 1,
@@ -210,8 +213,9 @@ def test_changes_are_saved_at_once_and_shown_again(
             "redact_patterns": [r"\d{4}-\d{4}"],
             "redact_pii": False,
         },
+        "history": {"keep_days": 30, "store_images": False, "enabled": False},
     }
-    assert len(saved) == 14
+    assert len(saved) == 17
     assert saved[-1] == store.load()
     dialog.close()
 
@@ -229,6 +233,9 @@ def test_changes_are_saved_at_once_and_shown_again(
     assert again.voice_page.speed_slider.value() == 125
     assert again.guard_page.block_phrases.toPlainText() == "password\nsecret plan"
     assert not again.guard_page.redact_pii.isChecked()
+    assert again.history_page.keep_days.value() == 30
+    assert not again.history_page.store_images.isChecked()
+    assert not again.history_page.enabled.isChecked()
 
 
 def test_a_bad_regular_expression_is_refused_with_a_line(

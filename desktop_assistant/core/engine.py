@@ -38,13 +38,11 @@ from desktop_assistant.core.events import (
     State,
     StateChanged,
     TranscriptReady,
-    TurnEnded,
 )
-from desktop_assistant.core.heard import heard_text, pause_after
+from desktop_assistant.core.heard import pause_after
 from desktop_assistant.core.jobs import HearJob, LiveTurn, SpeakJob, StageJob, ThinkJob
 from desktop_assistant.core.keeping import TurnKeeping
 from desktop_assistant.core.listening import EagerListener, Microphone
-from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.core.turn_log import TurnLog
 from desktop_assistant.core.worker import CancelWatchdog, StageWorker
@@ -363,28 +361,11 @@ class Engine:
             if live.ended:
                 return
             live.ended = True
-            spoken = " ".join(text for text, _ in live.chunks)
-            heard = heard_text(live.chunks, cut_at) if cut_at is not None else spoken
-            reply = "".join(live.reply)
-            if isinstance(error, ReplyInterrupted) and not reply:
-                reply = error.partial
             first_sound = self._output.first_sound_at(turn.id)
             if first_sound is not None:
                 turn.marks.setdefault("first_audio_played", first_sound)
             turn.mark("ended")
-            ended = TurnEnded(
-                turn_id=turn.id,
-                transcript=live.transcript,
-                reply=reply,
-                spoken=spoken,
-                heard=heard,
-                interrupted=interrupted,
-                incomplete=isinstance(error, ReplyInterrupted),
-                error=error.line() if error is not None else None,
-                timings_ms=turn_timings(turn),
-                blocked=live.blocked,
-                guard_actions=tuple(live.guard_actions),
-            )
+            ended = live.outcome(error, interrupted, cut_at)
             self._keeping.ended(live, ended, cut=cut_at is not None)
             self._events.post(ended)
             if self._live is live and self._state is not State.IDLE:

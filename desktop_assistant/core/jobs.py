@@ -8,9 +8,12 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_assistant.core.conversation import Conversation
+from desktop_assistant.core.events import TurnEnded
+from desktop_assistant.core.heard import heard_text
 from desktop_assistant.core.listening import Utterance
+from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
-from desktop_assistant.errors import AssistantError
+from desktop_assistant.errors import AssistantError, ReplyInterrupted
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.text.guard import GuardAction
 
@@ -34,8 +37,29 @@ class LiveTurn:
     ended: bool = False
     blocked: bool = False
     guard_actions: list[GuardAction] = field(default_factory=list)
-    # How much of the reply the turn log has been given.
-    kept_chars: int = 0
+    # Characters of the reply that arrived since the turn log was last given it.
+    unkept_chars: int = 0
+
+    def outcome(self, error: AssistantError | None, interrupted: bool, cut_at: float | None) -> TurnEnded:
+        """What the turn came to, as it ends. ``cut_at``: seconds of the reply that played before it was
+        cut (a barge-in, or the speaker lost); only that much of it was heard."""
+        spoken = " ".join(text for text, _ in self.chunks)
+        reply = "".join(self.reply)
+        if isinstance(error, ReplyInterrupted) and not reply:
+            reply = error.partial
+        return TurnEnded(
+            turn_id=self.turn.id,
+            transcript=self.transcript,
+            reply=reply,
+            spoken=spoken,
+            heard=heard_text(self.chunks, cut_at) if cut_at is not None else spoken,
+            interrupted=interrupted,
+            incomplete=isinstance(error, ReplyInterrupted),
+            error=error.line() if error is not None else None,
+            timings_ms=turn_timings(self.turn),
+            blocked=self.blocked,
+            guard_actions=tuple(self.guard_actions),
+        )
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ class TurnKeeping:
 
     def replied(self, live: LiveTurn, delta: str, spoken: list[str]) -> None:
         """``delta`` arrived: keep the reply so far when it ended a sentence or grew by a paragraph."""
-        reply = "".join(live.reply)
         if self._log is None:
             return
-        if _SENTENCE_ENDS.isdisjoint(delta) and len(reply) - live.kept_chars < KEEP_EVERY_CHARS:
+        live.unkept_chars += len(delta)
+        if _SENTENCE_ENDS.isdisjoint(delta) and live.unkept_chars < KEEP_EVERY_CHARS:
             return
-        live.kept_chars = len(reply)
-        self._log.replying(live.turn.id, reply, " ".join(spoken))
+        live.unkept_chars = 0
+        self._log.replying(live.turn.id, "".join(live.reply), " ".join(spoken))
 
     def ended(self, live: LiveTurn, ended: TurnEnded, cut: bool) -> None:
         """The turn is over: the conversation gets it as the user got it (``cut``: the reply played

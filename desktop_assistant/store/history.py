@@ -200,20 +200,14 @@ class HistoryStore:
 
     def conversations(self, limit: int | None = None) -> list[ConversationSummary]:
         """Conversations, the most recently updated first."""
-        rows = self._read(
-            "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.seq) FROM conversations c"
-            " LEFT JOIN turns t ON t.conversation_id = c.id GROUP BY c.id"
-            " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?",
-            (-1 if limit is None else limit,),
-        )
-        return [ConversationSummary(*row) for row in rows]
+        return self._summaries("", (), -1 if limit is None else limit)
 
     def conversation(self, conversation_id: str) -> ConversationSummary:
         """One conversation's summary; ``HistoryError`` when there is none with that id."""
-        for summary in self.conversations():
-            if summary.id == conversation_id:
-                return summary
-        raise _no_such(conversation_id)
+        found = self._summaries("WHERE c.id = ?", (conversation_id,), 1)
+        if not found:
+            raise _no_such(conversation_id)
+        return found[0]
 
     def latest(self) -> ConversationSummary | None:
         """The most recently updated conversation, if any."""
@@ -276,6 +270,15 @@ class HistoryStore:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise _unusable(self.path, exc) from exc
+
+    def _summaries(self, where: str, params: tuple[Any, ...], limit: int) -> list[ConversationSummary]:
+        rows = self._read(
+            "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(t.seq) FROM conversations c"
+            f" LEFT JOIN turns t ON t.conversation_id = c.id {where} GROUP BY c.id"
+            " ORDER BY c.updated_at DESC, c.rowid DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [ConversationSummary(*row) for row in rows]
 
     def _stored_images(self, conversation_id: str) -> dict[str, tuple[StoredImage, ...]]:
         rows = self._read(

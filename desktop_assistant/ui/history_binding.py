@@ -161,7 +161,11 @@ class HistoryBinding(QObject):
 
     def _exists(self, conversation_id: str) -> bool:
         assert self._store is not None
-        return any(summary.id == conversation_id for summary in self._store.conversations())
+        try:
+            self._store.conversation(conversation_id)
+        except AssistantError:
+            return False
+        return True
 
     def _refresh(self) -> None:
         if self._store is None:

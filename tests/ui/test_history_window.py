@@ -30,6 +30,7 @@ from desktop_assistant.ui.history_panel import HistoryPanel
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.turn_view import TurnView
 from tests.config.test_secrets import MemoryKeyring, use_keyring
+from tests.store.test_history import ended as ended_as_planned
 from tests.ui.test_controller import FakeEngine, FakeRuntime, FakeTurn
 from tests.ui.test_settings_dialog import FakeServices
 from tests.ui.window_helpers import ended
@@ -47,19 +48,9 @@ def png_image(name: str = "shot.png") -> PreparedImage:
 
 
 def answered(reply: str, **fields: Any) -> TurnEnd:
-    """A turn's end: answered, unless ``fields`` say otherwise."""
-    values: dict[str, Any] = {
-        "reply": reply,
-        "spoken": reply,
-        "heard": reply,
-        "interrupted": False,
-        "incomplete": False,
-        "blocked": False,
-        "error": None,
-        "timings_ms": {"stt": 200.0, "llm_first_token": 300.0, "first_audio": 900.0, "total": 1500.0},
-    }
-    values.update(fields)
-    return TurnEnd(**values)
+    """A turn's end: answered, unless ``fields`` say otherwise, with timings for its bar."""
+    timings = {"stt": 200.0, "llm_first_token": 300.0, "first_audio": 900.0, "total": 1500.0}
+    return ended_as_planned(reply, **{"timings_ms": timings, **fields})
 
 
 @dataclass

@@ -125,6 +125,7 @@ def build_engine(
         first_chunk_min_words=settings.text.first_chunk_min_words,
         vad_aggressiveness=settings.audio.vad_aggressiveness,
         speech_padding_ms=settings.audio.speech_padding_ms,
+        early_reply=settings.audio.early_reply,
         guard=SpeechGuard.from_settings(settings.text),
     )
     if conversation is None:
@@ -208,13 +209,21 @@ class RuntimeLoad:
 
     ``abort()``, from any thread, makes it give up: a warm-up waiting on the model server is cut off at
     once (its connection is closed), a model still loading is dropped as soon as it is in, and what was
-    opened is closed; ``run()`` then raises ``LoadAborted``.
+    opened is closed; ``run()`` then raises ``LoadAborted``. ``microphone`` opens the microphone
+    (default: the live one named in the settings; the benchmark gives the app a recording instead).
     """
 
-    def __init__(self, context: Context, sink: EventSink, history: RuntimeHistory | None = None) -> None:
+    def __init__(
+        self,
+        context: Context,
+        sink: EventSink,
+        history: RuntimeHistory | None = None,
+        microphone: Callable[[str, list[AssistantError]], LiveMicrophone | None] | None = None,
+    ) -> None:
         self._context = context
         self._sink = sink
         self._history = history
+        self._open_microphone = microphone or open_microphone
         self._lock = threading.Lock()
         self._aborted = False
         self._chat: ChatModel | None = None
@@ -232,7 +241,7 @@ class RuntimeLoad:
             raise LoadAborted("The app is quitting")
         player, speaker_error = open_speaker(settings.audio.output_device, stages.synthesizer.sample_rate)
         notices: list[AssistantError] = [speaker_error] if speaker_error is not None else []
-        microphone = open_microphone(settings.audio.input_device, notices)
+        microphone = self._open_microphone(settings.audio.input_device, notices)
         turn_log, conversation = self._history_for(stages, notices)
         engine = build_engine(self._context, stages, player, self._sink, microphone, turn_log, conversation)
         engine.start()

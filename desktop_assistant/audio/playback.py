@@ -221,6 +221,13 @@ class Player:
         state = self._tags.get(tag)
         return state.first_sound if state is not None else None
 
+    @property
+    def latency_s(self) -> float:
+        """How long a sample handed to the device takes to be heard, as PortAudio reports it (0 for the
+        real-time sink)."""
+        stream = self._stream
+        return float(stream.latency) if stream is not None else 0.0
+
     def played_s(self, tag: str) -> float:
         """Seconds of ``tag`` handed to the device so far."""
         state = self._tags.get(tag)

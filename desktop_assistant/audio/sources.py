@@ -7,6 +7,7 @@ when it stops for good; ``Microphone`` (``audio/capture.py``) does everything el
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -101,7 +102,8 @@ class DeviceSource:
 
 
 class ClipSource:
-    """Plays ``samples`` as if a microphone heard them, then keeps sending silence.
+    """Plays ``samples`` as if a microphone heard them, then keeps sending silence; ``say`` plays
+    another clip next (in real time), as a speaker who talks again.
 
     ``realtime=True`` paces every block at the real-time rate. ``realtime=False`` pushes the whole clip
     at once during ``start()`` (as a burst a stalled reader would see), then continues in real time.
@@ -116,6 +118,7 @@ class ClipSource:
         self._realtime = realtime
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next: deque[npt.NDArray[np.float32]] = deque()
         self.clip_done = threading.Event()
 
     @property
@@ -145,12 +148,20 @@ class ClipSource:
             self._thread.join()
             self._thread = None
 
+    def say(self, samples: npt.NDArray[np.float32]) -> None:
+        """Play ``samples`` after what is playing now; ``clip_done`` is set again once they have played."""
+        blocks = [samples[i : i + self._block] for i in range(0, len(samples), self._block)]
+        self.clip_done.clear()
+        self._next.extend(np.asarray(block, dtype=np.float32) for block in blocks)
+
     def _run(self, blocks: list[npt.NDArray[np.float32]], push: Push) -> None:
         period = self._block / self._rate
-        for block in blocks:
-            if self._stop.wait(period):
-                return
-            push(block.copy(), False)
-        self.clip_done.set()
+        self._next.extend(blocks)
         while not self._stop.wait(period):
-            push(np.zeros(self._block, np.float32), False)
+            if self._next:
+                push(self._next.popleft().copy(), False)
+                if not self._next:
+                    self.clip_done.set()
+            else:
+                self.clip_done.set()
+                push(np.zeros(self._block, np.float32), False)

@@ -17,17 +17,45 @@ MIN_SPEECH_RMS = 10 ** (-50 / 20)
 
 def voiced_frames(audio: npt.NDArray[np.float32], aggressiveness: int) -> npt.NDArray[np.bool_]:
     """One flag per whole 30 ms frame: does webrtcvad hear speech in it."""
-    vad = webrtcvad.Vad(aggressiveness)
-    pcm = (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
-    count = len(pcm) // FRAME_LEN
-    frames = pcm[: count * FRAME_LEN].reshape(count, FRAME_LEN)
-    loud = np.sqrt(np.mean(np.square(audio[: count * FRAME_LEN].reshape(count, FRAME_LEN)), axis=1))
-    loud = loud >= MIN_SPEECH_RMS
+    return _voiced(webrtcvad.Vad(aggressiveness), audio)
+
+
+def _voiced(vad: webrtcvad.Vad, audio: npt.NDArray[np.float32]) -> npt.NDArray[np.bool_]:
+    """The flags of the whole frames of ``audio``, through ``vad`` (which adapts as it hears them)."""
+    count = len(audio) // FRAME_LEN
+    whole = audio[: count * FRAME_LEN].reshape(count, FRAME_LEN)
+    frames = (np.clip(whole, -1.0, 1.0) * 32767).astype("<i2")
+    loud = np.sqrt(np.mean(np.square(whole), axis=1)) >= MIN_SPEECH_RMS
     return np.fromiter(
         (bool(ok) and vad.is_speech(f.tobytes(), VAD_RATE) for f, ok in zip(frames, loud, strict=True)),
         dtype=bool,
         count=count,
     )
+
+
+class SpeechTracker:
+    """Where the speech of a growing recording ends, as ``speech_bounds`` would say with no padding.
+
+    Each ``update`` hears only the frames that arrived since the last one, so following a recording
+    while it grows costs a few microseconds per frame once.
+    """
+
+    def __init__(self, aggressiveness: int) -> None:
+        self._vad = webrtcvad.Vad(aggressiveness)
+        self._frames = 0  # frames heard so far
+        self._run = 0  # voiced frames in a row up to the last one heard
+        self._end_frame: int | None = None  # where the last run of speech ended
+
+    def update(self, audio: npt.NDArray[np.float32]) -> int | None:
+        """The sample where the speech in ``audio`` (the recording so far, from its start) ends;
+        None while there is none."""
+        flags = _voiced(self._vad, audio[self._frames * FRAME_LEN :])
+        for index, voiced in enumerate(flags, start=self._frames):
+            self._run = self._run + 1 if voiced else 0
+            if self._run >= MIN_RUN_FRAMES:
+                self._end_frame = index + 1
+        self._frames += len(flags)
+        return None if self._end_frame is None else self._end_frame * FRAME_LEN
 
 
 def speech_bounds(

@@ -6,7 +6,8 @@ question. The naive arm transcribes, waits for the whole reply, synthesizes all 
 The engine arm "speaks" the clip into a microphone in real time while the key is held, releases,
 and the clock runs from the release to the first non-silent sample handed to the speaker. Its turns are
 kept in a history in a temporary folder, as the app keeps them (the question is written before the
-model is called), without touching the user's own history.
+model is called), without touching the user's own history. The app arm (``bench/app_arm.py``) runs the
+real desktop app in a process of its own for its memory and its time to first sound.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.sources import ClipSource
+from desktop_assistant.bench.app_arm import app_figures
+from desktop_assistant.bench.critical_path import Timings, median_split, overhead_ms
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
@@ -58,10 +61,11 @@ PLAYER_BLOCK_MS = 10
 
 @dataclass(frozen=True)
 class Arm:
-    """The TTFA (ms) of each turn of one arm, in order; the engine arm also has overhead and barge-in."""
+    """The TTFA (ms) of each turn of one arm, in order; the engine arm also has each turn's timings
+    and barge-in."""
 
     ttfa_ms: list[float]
-    overhead_ms: list[float]
+    timings: list[Timings]
     bargein_ms: list[float]
 
 
@@ -93,17 +97,30 @@ def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
             stall_ms = gui_stall_ms(context, stages, player, clips)
         finally:
             player.close()
+        app = app_figures(context, server.url, MODEL, clips, 1 if quick else 2)
     warm = engine.ttfa_ms[1:] or engine.ttfa_ms
+    # The app's turns: heard once the speaker's latency has passed after the first sample handed to it.
+    app_turns = app["turns"]
+    heard = [float(t["first_audio"] or 0.0) + app["latency_ms"] for t in app_turns]
     return {
         "ttfa_ms_p50": _pct(engine.ttfa_ms, 50),
         "ttfa_ms_p90": _pct(engine.ttfa_ms, 90),
         "naive_ttfa_ms_p50": _pct(naive.ttfa_ms, 50),
         "ratio": round(_pct(engine.ttfa_ms, 50) / _pct(naive.ttfa_ms, 50), 3),
-        "overhead_ms_p90": _pct(engine.overhead_ms, 90),
+        "overhead_ms_p90": _pct([overhead_ms(t) for t in engine.timings], 90),
+        "split_ms_p50": median_split(engine.timings),
+        "early_reply_kept": f"{_kept(engine.timings)}/{len(engine.timings)}",
         "bargein_ms_p90": _pct(engine.bargein_ms, 90),
         "gui_stall_ms_max": stall_ms,
         "cold_warm_ratio": round(engine.ttfa_ms[0] / statistics.median(warm), 3),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "app_heard_ms_p50": _pct(heard, 50),
+        "app_heard_ms_p90": _pct(heard, 90),
+        "app_split_ms_p50": median_split(app_turns),
+        "app_early_reply_kept": f"{_kept(app_turns)}/{len(app_turns)}",
+        "app_speaker_latency_ms": app["latency_ms"],
+        "app_idle_rss_mb": app["idle_rss_mb"],
+        "app_turn_peak_rss_mb": app["turn_peak_rss_mb"],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {device}",
         "turns": len(engine.ttfa_ms),
         "clips_s": [round(len(c) / 16_000, 1) for c in clips],
@@ -122,7 +139,7 @@ def _engine_arm(
                     warm_up = turn == index == 0
                     timings, bargein_ms = _engine_turn(context, stages, player, store, clip, warm_up)
                     arm.ttfa_ms.append(float(timings["first_audio"] or 0.0))
-                    arm.overhead_ms.append(_overhead(timings))
+                    arm.timings.append(timings)
                     arm.bargein_ms.append(bargein_ms)
         finally:
             store.close()
@@ -187,13 +204,9 @@ def _naive_arm(stages: Stages, player: Player, clips: list[npt.NDArray[np.float3
     return arm
 
 
-def _overhead(timings: dict[str, float | None]) -> float:
-    """TTFA minus the critical-path stage times: the final transcription (zero when an eager pass was
-    used), the model up to the first chunk's text, and the first chunk's synthesis."""
-    stt = timings["stt"] or 0.0
-    to_first_chunk = (timings["at_first_chunk_text"] or 0.0) - (timings["at_stt_done"] or 0.0)
-    tts = timings["tts_first_chunk"] or 0.0
-    return round(float(timings["first_audio"] or 0.0) - stt - to_first_chunk - tts, 1)
+def _kept(turns: list[Timings]) -> int:
+    """How many of ``turns`` kept the reply started while the key was held."""
+    return sum(1 for t in turns if t.get("at_speculation_kept") is not None)
 
 
 def _wait(probe: Any) -> Any:
@@ -212,8 +225,6 @@ def _clips(speech: Path | None) -> list[npt.NDArray[np.float32]]:
     path = speech or resource_path("speech/jfk.flac")
     audio = read_audio(path, 16_000)
     return [audio[: int(seconds * 16_000)] for seconds in CLIPS_S if len(audio) >= seconds * 16_000 * 0.9]
-
-
 
 
 def _pct(values: list[float], pct: int) -> float:

@@ -58,6 +58,9 @@ class AudioSettings:
     output_device: str = _setting("", "speaker name (empty: the system default)")
     vad_aggressiveness: int = _setting(2, "webrtcvad mode", low=0, high=3)
     speech_padding_ms: int = _setting(300, "silence kept around speech", low=0, high=2000)
+    early_reply: bool = _setting(
+        True, "start the reply while the key is still held once you pause (heard only after the release)"
+    )
 
 
 @dataclass(frozen=True)

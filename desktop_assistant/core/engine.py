@@ -4,6 +4,7 @@ Commands (``press``, ``release``, ``ask_text``, ``ask_audio``, ``cancel``) may c
 return at once; the work runs on three stage workers joined by bounded queues:
 
     stt:  eager passes while the key is held, then the final transcript  ─► llm
+          (once the user goes quiet with the key held: a speculative reply  ─► llm, held back)
     llm:  the reply stream → spoken form → chunker → guard                ─► tts
     tts:  one synthesis per chunk → the audio output (speaker or memory)
     the output tells the engine when the reply has played out (or how much of it played when cut)
@@ -14,6 +15,12 @@ the reply stream is abandoned (its connection closed), and what the user actuall
 a handle of that turn (utterance, output tag, request), so a late call of an old turn touches only it.
 Events are posted under the engine's lock as they happen and leave through one ``Courier`` in order;
 a turn that has ended posts nothing more.
+
+The reply is asked for by a ``ReplyAttempt``. When the user has been quiet for a moment with the key
+still held, the eager transcript is asked speculatively: the model streams and the first chunks are
+synthesized, but nothing is shown, kept or played. At release it is kept when the final transcript is
+the same (all it held is delivered at once), else dropped (its connection closed) and asked again;
+speech that resumes drops it at once.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_assistant.audio.output import AudioOutput, PlaybackReport
+from desktop_assistant.core.attempt import Delivery, ReplyAttempt
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.events import (
     ChunkSynthesized,
@@ -50,7 +58,7 @@ from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatModel, PreparedImage
 from desktop_assistant.stt.base import Transcriber
-from desktop_assistant.text.guard import SpeechGuard
+from desktop_assistant.text.guard import GuardAction, SpeechGuard
 from desktop_assistant.text.speech_text import ReplySpeech
 from desktop_assistant.tts.base import Synthesizer
 
@@ -69,6 +77,7 @@ class EngineConfig:
     vad_aggressiveness: int = 2
     speech_padding_ms: int = 300
     eager_min_new_s: float = 0.5
+    early_reply: bool = True
     guard: SpeechGuard = field(default_factory=SpeechGuard)
 
 
@@ -219,7 +228,8 @@ class Engine:
         live = job.live
         assert job.source is not None  # every HearJob is given its audio or utterance
         try:
-            heard = self._listener.transcribe(live.turn, job.source, self._config)
+            on_quiet = partial(self._quiet, live) if self._config.early_reply else None
+            heard = self._listener.transcribe(live.turn, job.source, self._config, on_quiet)
         except AssistantError as exc:
             self._end(live, exc)
             return
@@ -238,81 +248,158 @@ class Engine:
             live.transcript = text
             self._emit(live, TranscriptReady(live.turn.id, text))
             self._set_state(live, State.THINKING)
-        self._llm.put(ThinkJob(live))
+            early = live.attempt
+            if early is None or early.question != text:
+                self._drop_early(live)
+                early = None
+        if early is not None and self._keep_early(live, early):
+            return
+        attempt = ReplyAttempt(live.turn, text)
+        with self._lock:
+            live.attempt = attempt
+        self._llm.put(ThinkJob(live, attempt))
+
+    def _quiet(self, live: LiveTurn, text: str | None) -> None:
+        """The user went quiet with the key held (``text``: what they said), or spoke again (None)."""
+        with self._lock:
+            self._drop_early(live)
+            if text is None or not text.strip() or live.turn.cancel.is_set() or live.ended:
+                return
+            attempt = live.attempt = ReplyAttempt(live.turn, text, speculative=True)
+            live.turn.mark("speculated")
+        self._llm.put(ThinkJob(live, attempt))
+
+    def _keep_early(self, live: LiveTurn, attempt: ReplyAttempt) -> bool:
+        """The final transcript is what ``attempt`` asked: keep the question, then deliver what the
+        attempt held. False when it was dropped meanwhile (it failed)."""
+        self._ask(live)
+        with self._lock:
+            if live.ended:
+                return True
+            if live.attempt is not attempt or attempt.cancel.is_set():
+                return False
+            live.turn.mark("speculation_kept")
+            attempt.confirm()
+        return True
+
+    def _drop_early(self, live: LiveTurn) -> None:
+        """Forget a speculative attempt not confirmed (lock held)."""
+        attempt = live.attempt
+        if attempt is not None and not attempt.confirmed:
+            attempt.drop()
+            live.attempt = None
+            live.turn.mark("speculation_dropped")
+
+    def _ask(self, live: LiveTurn) -> None:
+        """Keep the question (once) before anything of the reply; tell the user when it could not be."""
+        if live.asked:
+            return
+        live.asked = True
+        if (problem := self._keeping.asked(live)) is not None:
+            with self._lock:
+                self._emit(live, ProblemReported(live.turn.id, problem))
+
+    def _deliver(self, live: LiveTurn, attempt: ReplyAttempt, action: Delivery) -> bool:
+        """Deliver ``action`` of ``attempt`` (held while it is speculative); False once the attempt or
+        its turn is over."""
+
+        def unless_ended() -> None:
+            if not live.ended:
+                action()
+
+        with self._lock:
+            return live.attempt is attempt and not live.ended and attempt.deliver(unless_ended)
+
+    def _failed(self, live: LiveTurn, attempt: ReplyAttempt, error: AssistantError) -> None:
+        """``attempt`` failed: a speculative one is forgotten (the release asks again and reports what
+        happens then); otherwise the turn ends with the error, or, for a cut stream, keeps it."""
+        with self._lock:
+            if not attempt.confirmed:
+                log.info("The early reply failed: %s", error.line())
+                if live.attempt is attempt:
+                    self._drop_early(live)
+                return
+        if isinstance(error, ReplyInterrupted):
+            self._deliver(live, attempt, partial(setattr, live, "error", error))
+        else:
+            self._end(live, error)
 
     def _think(self, job: ThinkJob) -> None:
-        live, turn = job.live, job.live.turn
-        if turn.cancel.is_set():
+        live, attempt = job.live, job.attempt
+        if attempt.cancel.is_set():
             return
         speech = ReplySpeech(self._config.first_chunk_min_words, self._config.guard)
         spoken: list[str] = []
 
         def speak(texts: list[str]) -> None:
             # A blocked reply streams on to the screen, but no more of it is spoken.
-            live.blocked = speech.blocked
-            live.guard_actions = speech.actions
+            self._deliver(live, attempt, partial(_keep_guard, live, speech.blocked, speech.actions))
             for text in texts:
-                turn.mark("first_chunk_text")
-                self._tts.put(SpeakJob(live, len(spoken), text))
+                attempt.mark("first_chunk_text")
+                self._tts.put(SpeakJob(live, attempt, len(spoken), text))
                 spoken.append(text)
 
-        if (problem := self._keeping.asked(live)) is not None:
-            with self._lock:
-                self._emit(live, ProblemReported(turn.id, problem))
+        if not attempt.speculative:
+            self._ask(live)
         chat = self._stages.chat
         try:
             if live.images:
-                chat.check_ready(needs_vision=True, cancel=turn.cancel)
-            turn.mark("llm_request")
-            messages = live.conversation.request(live.transcript, live.images)
+                chat.check_ready(needs_vision=True, cancel=attempt.cancel)
+            attempt.mark("llm_request")
+            messages = live.conversation.request(attempt.question, live.images)
             learn = partial(live.conversation.learn, messages)
-            for delta in chat.stream_reply(messages, turn.cancel, on_counts=learn):
-                turn.mark("llm_first_token")
-                with self._lock:
-                    if live.ended:
-                        break
-                    live.reply.append(delta)
-                    self._emit(live, ReplyDelta(turn.id, delta))
+            for delta in chat.stream_reply(messages, attempt.cancel, on_counts=learn):
+                attempt.mark("llm_first_token")
+                if not self._deliver(live, attempt, partial(self._replied, live, delta, spoken)):
+                    break
                 speak(speech.feed(delta))
-                self._keeping.replied(live, delta, spoken)
-            if not turn.cancel.is_set():
-                turn.mark("llm_done")
-        except ReplyInterrupted as exc:
-            live.error = exc
+            if not attempt.cancel.is_set():
+                attempt.mark("llm_done")
         except AssistantError as exc:
-            self._end(live, exc)
-            return
-        if not turn.cancel.is_set():
+            self._failed(live, attempt, exc)
+            if not isinstance(exc, ReplyInterrupted):
+                return
+        if not attempt.cancel.is_set():
             speak(speech.finish())
-            self._tts.put(SpeakJob(live, len(spoken), None))
+            self._tts.put(SpeakJob(live, attempt, len(spoken), None))
+
+    def _replied(self, live: LiveTurn, delta: str, spoken: list[str]) -> None:
+        """A delta of the reply reaches the turn, the window and the turn log (lock held)."""
+        live.reply.append(delta)
+        self._emit(live, ReplyDelta(live.turn.id, delta))
+        self._keeping.replied(live, delta, spoken)
 
     def _speak(self, job: SpeakJob) -> None:
-        live, turn = job.live, job.live.turn
-        if turn.cancel.is_set():
+        live, attempt = job.live, job.attempt
+        if attempt.cancel.is_set():
             return
         if job.text is None:
-            self._output.finish(turn.id, partial(self._played_out, live))
+            done = partial(self._played_out, live)
+            self._deliver(live, attempt, partial(self._output.finish, live.turn.id, done))
             return
         try:
-            turn.mark("tts_start")
+            attempt.mark("tts_start")
             samples = self._stages.synthesizer.synthesize(job.text)
         except AssistantError as exc:
-            self._end(live, exc)
+            self._failed(live, attempt, exc)
             return
-        turn.mark("tts_first_audio")
+        attempt.mark("tts_first_audio")
         rate = self._stages.synthesizer.sample_rate
         audio = np.concatenate([samples, np.zeros(int(pause_after(job.text) * rate), np.float32)])
-        with self._lock:
-            if turn.cancel.is_set() or live.ended:
-                return
-            try:
-                self._output.enqueue(audio, turn.id)
-            except AudioDeviceError as exc:
-                self._end(live, exc, cut_at=self._output.played_s(turn.id))
-                return
-            live.chunks.append((job.text, len(audio) / rate))
-            self._set_state(live, State.SPEAKING)
-            self._emit(live, ChunkSynthesized(turn.id, job.index, job.text, len(audio) / rate))
+        self._deliver(live, attempt, partial(self._play, live, job, audio))
+
+    def _play(self, live: LiveTurn, job: SpeakJob, audio: npt.NDArray[np.float32]) -> None:
+        """Hand a synthesized chunk to the output (lock held)."""
+        assert job.text is not None
+        turn, seconds = live.turn, len(audio) / self._stages.synthesizer.sample_rate
+        try:
+            self._output.enqueue(audio, turn.id)
+        except AudioDeviceError as exc:
+            self._end(live, exc, cut_at=self._output.played_s(turn.id))
+            return
+        live.chunks.append((job.text, seconds))
+        self._set_state(live, State.SPEAKING)
+        self._emit(live, ChunkSynthesized(turn.id, job.index, job.text, seconds))
 
     def _played_out(self, live: LiveTurn, report: PlaybackReport) -> None:
         """The output's word on a finished reply: played out, cut, or lost with the speaker."""
@@ -341,6 +428,8 @@ class Engine:
             return
         turn = live.turn
         turn.cancel.set()
+        if live.attempt is not None:
+            live.attempt.cancel.set()
         turn.released.set()
         self._output.clear()
         turn.mark("interrupted")
@@ -383,3 +472,9 @@ class Engine:
                 return
             self._state = state
             self._events.post(StateChanged(live.turn.id, state))
+
+
+def _keep_guard(live: LiveTurn, blocked: bool, actions: list[GuardAction]) -> None:
+    """What the guard did to the reply so far reaches the turn."""
+    live.blocked = blocked
+    live.guard_actions = actions

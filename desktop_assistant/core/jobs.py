@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from desktop_assistant.core.attempt import ReplyAttempt
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.events import TurnEnded
 from desktop_assistant.core.heard import heard_text
@@ -23,7 +24,8 @@ class LiveTurn:
     """A turn and what it produced so far: written by the workers under the engine's lock.
 
     ``conversation`` is the one the turn belongs to (a later switch does not move it); ``source`` says
-    whether the question was ``"spoken"`` or ``"typed"``.
+    whether the question was ``"spoken"`` or ``"typed"``. ``attempt`` is the request for its reply now
+    under way (a speculative one while the key is held); ``asked`` is set once the question is kept.
     """
 
     turn: Turn
@@ -39,6 +41,8 @@ class LiveTurn:
     guard_actions: list[GuardAction] = field(default_factory=list)
     # Characters of the reply that arrived since the turn log was last given it.
     unkept_chars: int = 0
+    attempt: ReplyAttempt | None = None
+    asked: bool = False
 
     def outcome(self, error: AssistantError | None, interrupted: bool, cut_at: float | None) -> TurnEnded:
         """What the turn came to, as it ends. ``cut_at``: seconds of the reply that played before it was
@@ -82,12 +86,19 @@ class HearJob(StageJob):
 
 
 @dataclass(frozen=True)
-class ThinkJob(StageJob):
+class ReplyJob(StageJob):
+    """A job for one attempt at the turn's reply."""
+
+    attempt: ReplyAttempt
+
+
+@dataclass(frozen=True)
+class ThinkJob(ReplyJob):
     """Ask the model and stream its reply into spoken chunks."""
 
 
 @dataclass(frozen=True)
-class SpeakJob(StageJob):
+class SpeakJob(ReplyJob):
     """Synthesize one chunk; ``text`` None marks the end of the reply."""
 
     index: int = 0

@@ -1,9 +1,15 @@
 """Hearing a turn: eager Whisper passes while the key is held, then the final transcript at release.
 
-While the user speaks, the growing recording is transcribed pass after pass. At release, if the voice
-activity detector finds only silence after the end of the last pass, that pass's text is the answer at
-once; otherwise one final pass runs. A new pass never starts once the key is up, so an eager pass can
-delay the final one by at most the pass already in flight.
+While the user speaks, the growing recording is transcribed pass after pass, and once the voice
+activity detector hears the speech stop, one more pass over all of it follows at once. When the user has
+then been quiet for ``QUIET_S`` with the key still held, the listener says so (``on_quiet(text)``): the
+engine may start the reply early, to be played only after the release. Speech that resumes takes that
+back (``on_quiet(None)``).
+
+At release, if the detector finds only silence after the end of the last pass, that pass's text is the
+answer: at once when the user had been quiet for ``QUIET_S`` already (the capture's tail could only
+add silence), else after the tail. Otherwise one final pass runs. A new pass never starts once the key
+is up, so an eager pass can delay the final one by at most the pass already in flight.
 
 Each turn works on its own ``Utterance`` handle, so a late call of an old turn can never touch the
 recording of the next one. When the microphone stops mid-recording, what it captured is still
@@ -13,6 +19,7 @@ transcribed, and the failure comes back beside the text for the user to hear abo
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from desktop_assistant.audio.capture import CaptureInterrupted
-from desktop_assistant.audio.vad import speech_bounds
+from desktop_assistant.audio.vad import SpeechTracker, speech_bounds
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.errors import AssistantError, NoSpeechError
 from desktop_assistant.stt.base import SAMPLE_RATE, Transcriber
@@ -31,6 +38,10 @@ log = logging.getLogger(__name__)
 IDLE_WAIT_S = 0.05
 # A pass heard the last word only if the speech ended at least this long before the pass's audio did.
 WORD_MARGIN_S = 0.1
+# This much silence after the speech with the key still held: the user has finished, for now.
+QUIET_S = 0.3
+# Told the transcript once the user has been quiet with the key held; None when the speech resumes.
+OnQuiet = Callable[[str | None], None]
 
 
 class Utterance(Protocol):
@@ -41,8 +52,8 @@ class Utterance(Protocol):
         ...
 
     def end(self) -> npt.NDArray[np.float32]:
-        """Finish the utterance (after a short tail) and return it; ``CaptureInterrupted`` carries the
-        audio captured before the microphone failed."""
+        """Finish the utterance (after a short tail; at once after ``discard()``) and return it;
+        ``CaptureInterrupted`` carries the audio captured before the microphone failed."""
         ...
 
     def discard(self) -> None:
@@ -84,22 +95,29 @@ class EagerListener:
         self._min_new = int(min_new_s * SAMPLE_RATE)
 
     def transcribe(
-        self, turn: Turn, source: Utterance | npt.NDArray[np.float32], vad: VadConfig
+        self,
+        turn: Turn,
+        source: Utterance | npt.NDArray[np.float32],
+        vad: VadConfig,
+        on_quiet: OnQuiet | None = None,
     ) -> Heard | None:
         """The transcript of a live utterance or a recording, or None when the turn was cancelled
         meanwhile. Raises ``NoSpeechError`` (or the microphone's failure, when it left no speech)."""
         if isinstance(source, np.ndarray):
             return self._final(turn, source, vad, None)
         try:
-            return self._live(turn, source, vad)
+            return self._live(turn, source, vad, on_quiet)
         finally:
             source.discard()  # whatever happened, the utterance stops recording (no-op once ended)
 
-    def _live(self, turn: Turn, source: Utterance, vad: VadConfig) -> Heard | None:
-        covered, text = self._eager_passes(turn, source, vad)
+    def _live(self, turn: Turn, source: Utterance, vad: VadConfig, on_quiet: OnQuiet | None) -> Heard | None:
+        passes = _Passes(SpeechTracker(vad.vad_aggressiveness))
+        self._eager_passes(turn, source, passes, on_quiet)
         if turn.cancel.is_set():
             return None
         problem: AssistantError | None = None
+        if passes.quiet(source.snapshot()):
+            source.discard()  # the tail could only add silence: the audio is complete as it is
         try:
             audio = source.end()
         except CaptureInterrupted as exc:
@@ -107,28 +125,37 @@ class EagerListener:
         turn.mark("audio_complete")
         if turn.cancel.is_set():
             return None
-        if covered and self._heard_all(audio, covered, vad):
+        if passes.covered and passes.heard_all(audio):
             turn.mark("eager_hit")
-            if not text.strip():
+            if not passes.text.strip():
                 raise problem or _no_speech()
-            return Heard(text, problem)
+            return Heard(passes.text, problem)
         return self._final(turn, audio, vad, problem)
 
-    def _eager_passes(self, turn: Turn, utterance: Utterance, vad: VadConfig) -> tuple[int, str]:
-        covered, checked, text = 0, 0, ""
+    def _eager_passes(
+        self, turn: Turn, utterance: Utterance, passes: _Passes, on_quiet: OnQuiet | None
+    ) -> None:
+        checked, told = 0, False
         while not turn.released.is_set():
             audio = utterance.snapshot()
-            if len(audio) - checked < self._min_new:
+            if passes.heard_all(audio):
+                # Silence since the last pass changes nothing: no pass, so none is in flight at release.
+                if on_quiet is not None and not told and passes.quiet(audio):
+                    told = True
+                    on_quiet(passes.text)
+                turn.released.wait(IDLE_WAIT_S)
+                continue
+            if told and on_quiet is not None:
+                told = False
+                on_quiet(None)
+            # A pass when enough is new, or at once when the speech has just stopped.
+            if len(audio) - checked < self._min_new and not passes.stopped(audio):
                 turn.released.wait(IDLE_WAIT_S)
                 continue
             checked = len(audio)
-            # Silence since the last pass changes nothing: no pass, so none is in flight at release.
-            if covered and self._heard_all(audio, covered, vad):
-                continue
-            text = self._transcribe(audio)
-            covered = len(audio)
-            log.debug("eager pass over %.2f s: %r", covered / SAMPLE_RATE, text)
-        return covered, text
+            passes.text = self._transcribe(audio)
+            passes.covered = len(audio)
+            log.debug("eager pass over %.2f s: %r", passes.covered / SAMPLE_RATE, passes.text)
 
     def _transcribe(self, audio: npt.NDArray[np.float32]) -> str:
         if self._transcriber is None:
@@ -136,11 +163,6 @@ class EagerListener:
                 "No speech-to-text model is loaded", "Ask with --text, or import a Whisper model."
             )
         return self._transcriber.transcribe(audio).text
-
-    def _heard_all(self, audio: npt.NDArray[np.float32], covered: int, vad: VadConfig) -> bool:
-        """Did the pass over ``audio[:covered]`` hear all the speech, its last word whole?"""
-        bounds = speech_bounds(audio, vad.vad_aggressiveness, 0)
-        return bounds is None or bounds[1] <= covered - int(WORD_MARGIN_S * SAMPLE_RATE)
 
     def _final(
         self, turn: Turn, audio: npt.NDArray[np.float32], vad: VadConfig, problem: AssistantError | None
@@ -153,6 +175,31 @@ class EagerListener:
         if not text.strip():
             raise problem or _no_speech()
         return Heard(text, problem)
+
+
+@dataclass
+class _Passes:
+    """The eager passes of one utterance: how much of it the last pass heard, and what it heard."""
+
+    tracker: SpeechTracker
+    covered: int = 0
+    text: str = ""
+
+    def heard_all(self, audio: npt.NDArray[np.float32]) -> bool:
+        """Did the last pass hear all the speech in ``audio`` so far, its last word whole? (Nothing to
+        hear yet counts as heard.)"""
+        end = self.tracker.update(audio)
+        return end is None or (self.covered > 0 and end <= self.covered - int(WORD_MARGIN_S * SAMPLE_RATE))
+
+    def stopped(self, audio: npt.NDArray[np.float32]) -> bool:
+        """Has the speech stopped long enough before the end of ``audio`` for a pass to hear it whole?"""
+        end = self.tracker.update(audio)
+        return end is not None and len(audio) - end > int(WORD_MARGIN_S * SAMPLE_RATE)
+
+    def quiet(self, audio: npt.NDArray[np.float32]) -> bool:
+        """Has the last pass heard all the speech, followed by ``QUIET_S`` of silence?"""
+        end = self.tracker.update(audio)
+        return end is not None and self.heard_all(audio) and len(audio) - end >= int(QUIET_S * SAMPLE_RATE)
 
 
 def _no_speech() -> NoSpeechError:

@@ -16,10 +16,14 @@ DURATIONS = (
 )
 MARKS = (
     "press",
+    "speculated",
     "release",
     "stt_done",
+    "speculation_kept",
+    "llm_request",
     "llm_first_token",
     "first_chunk_text",
+    "tts_start",
     "tts_first_audio",
     "first_audio_played",
     "llm_done",

@@ -33,6 +33,11 @@ class AudioPage(SettingsPage):
         self.tone = plain_button(self.tr("Play &test tone"), self.tr("Play test tone"), self)
         self.tone.clicked.connect(self._play_tone)
         self.form.addRow("", self.tone)
+        self.early_reply = self.check_box(
+            "audio.early_reply",
+            self.tr("Start the &reply when I pause, before I let go"),
+            self.tr("The answer is prepared while the key is still held; it is heard only after you let go."),
+        )
         self._visible = False
         self._meter_device: str | None = None
         self._level: MicrophoneLevel | None = None

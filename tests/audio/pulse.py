@@ -161,6 +161,10 @@ class MonitorRecording:
             self.stop()
             raise RuntimeError("parec delivered no audio from the monitor")
 
+    def samples_so_far(self) -> int:
+        """How many samples have been recorded up to now."""
+        return len(self._data) // 4
+
     def stop(self) -> npt.NDArray[np.float32]:
         """Stop parec and return everything it recorded."""
         self._proc.terminate()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop_assistant.audio.files import read_audio
-from desktop_assistant.audio.vad import FRAME_LEN, speech_bounds, trim_silence
+from desktop_assistant.audio.vad import FRAME_LEN, SpeechTracker, speech_bounds, trim_silence
 from tests.models_home import speech_file
 
 RATE = 16_000
@@ -47,3 +47,16 @@ def test_a_single_click_is_not_speech() -> None:
     audio = np.zeros(2 * RATE, np.float32)
     audio[RATE : RATE + 200] = 0.8
     assert trim_silence(audio) is None
+
+
+def test_the_tracker_follows_a_growing_recording_as_speech_bounds_would() -> None:
+    audio = np.concatenate([np.zeros(RATE // 2, np.float32), jfk()[: 4 * RATE], np.zeros(RATE, np.float32)])
+    tracker = SpeechTracker(2)
+    ends = []
+    # Blocks of uneven sizes, as snapshots of a live recording come: frames straddle their edges.
+    for length in range(0, len(audio) + 1, 7_777):
+        bounds = speech_bounds(audio[:length], 2, 0)
+        assert tracker.update(audio[:length]) == (None if bounds is None else bounds[1])
+        ends.append(tracker.update(audio[:length]))
+    assert ends[0] is None and ends[-1] is not None
+    assert len(set(ends[1:])) > 3  # the end moved on as the speech went on, then held in the silence

@@ -25,6 +25,13 @@ KEYS = {
     "cold_warm_ratio",
     "rss_mb",
     "machine",
+    "split_ms_p50",
+    "early_reply_kept",
+    "app_heard_ms_p50",
+    "app_heard_ms_p90",
+    "app_split_ms_p50",
+    "app_idle_rss_mb",
+    "app_turn_peak_rss_mb",
 }
 
 
@@ -53,3 +60,10 @@ def test_quick_bench_reports_sane_figures(model_home: Path) -> None:
     assert 0 <= figures["gui_stall_ms_max"] < 10_000
     assert figures["cold_warm_ratio"] > 0 and figures["rss_mb"] > 100
     assert "cores" in figures["machine"]
+    assert set(figures["split_ms_p50"]) == set(figures["app_split_ms_p50"]) == {"stt", "llm", "tts", "output"}
+    kept, turns = map(int, figures["early_reply_kept"].split("/"))
+    assert 0 <= kept <= turns == 4
+    # The app in a process of its own: both models loaded, the window shown; two turns, one per clip.
+    assert 100 < figures["app_idle_rss_mb"] <= figures["app_turn_peak_rss_mb"]
+    assert 0 < figures["app_heard_ms_p50"] <= figures["app_heard_ms_p90"]
+    assert figures["app_early_reply_kept"].endswith("/2")

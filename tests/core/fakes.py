@@ -172,6 +172,7 @@ class FakeMic:
         self.lock = threading.Lock()
         self.ended = 0
         self.discarded = 0
+        self.calls: list[str] = []  # "end" and "discard", in order
 
     def begin(self) -> FakeMic:
         with self.lock:
@@ -188,10 +189,12 @@ class FakeMic:
 
     def end(self) -> np.ndarray:
         self.ended += 1
+        self.calls.append("end")
         return self.snapshot()
 
     def discard(self) -> None:
         self.discarded += 1
+        self.calls.append("discard")
 
 
 class Recorder:

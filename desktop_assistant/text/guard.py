@@ -1,10 +1,11 @@
 """The guard between the reply and the speaker: block phrases end a reply's speech, private data is spoken
 as "redacted".
 
-It reads the chunks that the chunker emits, in order. The chunker cuts only after punctuation that a space
-follows, which no e-mail address, phone, card or IBAN holds, so those never straddle two chunks. A block
-phrase or redact pattern may hold such a cut ("well, actually"), so each chunk is read together with the
-chunk before it, and only what lies in the new chunk changes: what was spoken cannot be taken back.
+It reads the chunks that the chunker emits, in order. The chunker cuts after punctuation that a space
+follows, which no e-mail address, phone, card or IBAN holds, or between words but never next to a number or
+between two capitalized words, so those never straddle two chunks. A block phrase or redact pattern may
+hold such a cut ("well, actually"), so each chunk is read together with the chunk before it, and only what
+lies in the new chunk changes: what was spoken cannot be taken back.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_assistant.text.chunker import SpeechChunker
+from desktop_assistant.text.chunker import ChunkSizing, SpeechChunker
 from desktop_assistant.text.guard import GuardAction, SpeechGuard
 from desktop_assistant.text.spoken import SpokenForm
 
@@ -13,9 +13,9 @@ class ReplySpeech:
     ``blocked`` turns True once the guard met a block phrase; nothing of the reply is spoken after it.
     """
 
-    def __init__(self, first_chunk_min_words: int, guard: SpeechGuard) -> None:
+    def __init__(self, sizing: ChunkSizing, guard: SpeechGuard) -> None:
         self._spoken = SpokenForm()
-        self._chunker = SpeechChunker(first_chunk_min_words)
+        self._chunker = SpeechChunker(sizing)
         self._guard = guard.for_reply()
         self.blocked = False
 

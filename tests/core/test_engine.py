@@ -17,7 +17,7 @@ from desktop_assistant.core.events import (
     TranscriptReady,
     TurnEnded,
 )
-from desktop_assistant.core.heard import heard_text
+from desktop_assistant.core.heard import CLAUSE_PAUSE_S, SENTENCE_PAUSE_S, heard_text, pause_after
 from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.stt.base import Transcript
@@ -60,7 +60,8 @@ def test_a_typed_turn_reports_events_in_order(recorder: Recorder) -> None:
     assert [e.state for e in recorder.of(StateChanged)] == [State.THINKING, State.SPEAKING, State.IDLE]
     assert "".join(e.text for e in recorder.of(ReplyDelta)) == "".join(TOKENS)
     assert [e.text for e in recorder.of(ChunkSynthesized)] == [
-        "Sure, the answer is forty-two.",
+        "Sure, the answer",
+        "is forty-two.",
         "See the docs.",
     ]
     assert all(e.turn_id == turn.id for e in recorder.events)
@@ -276,7 +277,7 @@ def test_a_cut_stream_keeps_and_speaks_what_arrived(recorder: Recorder) -> None:
     assert isinstance(ended, TurnEnded)
     assert ended.incomplete and ended.error == "The reply was cut off. Ask again."
     assert ended.reply == "The first part is here. And"
-    assert voice.said == ["The first part is here.", "And"]
+    assert voice.said == ["The first part", "is here.", "And"]
 
 
 def test_a_dead_server_keeps_the_transcript(recorder: Recorder) -> None:
@@ -318,3 +319,17 @@ def test_heard_text_cuts_at_the_played_position() -> None:
     assert heard_text(chunks, 1.0) == "One two"
     assert heard_text(chunks, 2.5) == "One two three four. Five"
     assert heard_text(chunks, 9.0) == "One two three four. Five six."
+
+
+@pytest.mark.parametrize(
+    ("chunk", "pause"),
+    [
+        ("The speaker is", 0.0),  # cut between words: the clause runs on
+        ("John F. Kennedy,", CLAUSE_PAUSE_S),
+        ('He said "Stop;"', CLAUSE_PAUSE_S),
+        ("at his inauguration in January 1961.", SENTENCE_PAUSE_S),
+        ("Is it (really?)", SENTENCE_PAUSE_S),
+    ],
+)
+def test_the_pause_after_a_chunk_follows_where_it_was_cut(chunk: str, pause: float) -> None:
+    assert pause_after(chunk) == pause

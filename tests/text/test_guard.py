@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from desktop_assistant.config.settings import TextSettings, check_pattern
 from desktop_assistant.errors import ConfigError
-from desktop_assistant.text.chunker import split_chunks
+from desktop_assistant.text.chunker import ChunkSizing, split_chunks
 from desktop_assistant.text.guard import GuardAction, SpeechGuard
 
 
@@ -212,13 +212,17 @@ def test_a_card_or_phone_number_never_leaks_a_digit(case: tuple[str, str]) -> No
 
 
 @settings(max_examples=300, deadline=None)
-@given(in_context(st.one_of(private_numbers, emails)), st.integers(1, 4))
+@given(
+    in_context(st.one_of(private_numbers, emails)),
+    st.sampled_from(["", "Sure, here it is. ", "Well, the one that you asked me for is "]),
+    st.builds(ChunkSizing, st.integers(1, 4), st.integers(1, 5), st.integers(1, 6)),
+)
 def test_the_chunker_keeps_private_data_whole_so_none_reaches_the_speaker(
-    case: tuple[str, str], min_words: int
+    case: tuple[str, str], lead: str, sizing: ChunkSizing
 ) -> None:
     value, sentence = case
-    reply = f"Sure, here it is. {sentence} That is all, thanks. Bye!"
-    chunks = split_chunks(reply, min_words)
+    reply = f"{lead}{sentence} That is all, thanks. Bye!"
+    chunks = split_chunks(reply, sizing)
     assert any(value in chunk for chunk in chunks), chunks
     spoken = " ".join(text or "" for text in screen_all(SpeechGuard(), chunks))
     assert not any(char.isdigit() or char == "@" for char in spoken), (value, spoken)

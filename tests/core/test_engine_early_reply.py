@@ -119,8 +119,9 @@ def test_a_reply_started_while_the_key_is_held_is_kept_and_plays_only_after_the_
     assert len(rig.chat.requests) == 1  # kept: not asked again
     kinds = [k for k in rig.kinds() if k in (TranscriptReady, ReplyDelta, ChunkSynthesized, TurnEnded)]
     assert kinds[0] is TranscriptReady and kinds[-1] is TurnEnded
-    assert kinds.count(ReplyDelta) == len(TOKENS) and kinds.count(ChunkSynthesized) == 2
-    assert [tag for tag, _ in rig.output.enqueued] == [turn.id, turn.id]
+    chunks = len(rig.voice.said)
+    assert kinds.count(ReplyDelta) == len(TOKENS) and kinds.count(ChunkSynthesized) == chunks >= 2
+    assert [tag for tag, _ in rig.output.enqueued] == [turn.id] * chunks
     assert rig.log.calls[0] == ("asked", FIRST) and rig.log.calls[-1] == ("ended", "".join(TOKENS))
     timings = ended.timings_ms
     assert timings["at_speculated"] is not None and timings["at_speculated"] < 0

@@ -249,10 +249,7 @@ class Engine:
             live.transcript = text
             self._emit(live, TranscriptReady(live.turn.id, text))
             self._set_state(live, State.THINKING)
-            early = live.attempt
-            if early is None or early.question != text:
-                self._drop_early(live)
-                early = None
+            early = live.early_reply_for(text)
         if early is not None and self._keep_early(live, early):
             return
         attempt = ReplyAttempt(live.turn, text)
@@ -263,11 +260,10 @@ class Engine:
     def _quiet(self, live: LiveTurn, text: str | None) -> None:
         """The user went quiet with the key held (``text``: what they said), or spoke again (None)."""
         with self._lock:
-            self._drop_early(live)
+            live.drop_early_reply()
             if text is None or not text.strip() or live.turn.cancel.is_set() or live.ended:
                 return
-            attempt = live.attempt = ReplyAttempt(live.turn, text, speculative=True)
-            live.turn.mark("speculated")
+            attempt = live.start_early_reply(text)
         self._llm.put(ThinkJob(live, attempt))
 
     def _keep_early(self, live: LiveTurn, attempt: ReplyAttempt) -> bool:
@@ -283,14 +279,6 @@ class Engine:
             attempt.confirm()
         return True
 
-    def _drop_early(self, live: LiveTurn) -> None:
-        """Forget a speculative attempt not confirmed (lock held)."""
-        attempt = live.attempt
-        if attempt is not None and not attempt.confirmed:
-            attempt.drop()
-            live.attempt = None
-            live.turn.mark("speculation_dropped")
-
     def _ask(self, live: LiveTurn) -> None:
         """Keep the question (once) before anything of the reply; tell the user when it could not be."""
         if live.asked:
@@ -301,15 +289,9 @@ class Engine:
                 self._emit(live, ProblemReported(live.turn.id, problem))
 
     def _deliver(self, live: LiveTurn, attempt: ReplyAttempt, action: Delivery) -> bool:
-        """Deliver ``action`` of ``attempt`` (held while it is speculative); False once the attempt or
-        its turn is over."""
-
-        def unless_ended() -> None:
-            if not live.ended:
-                action()
-
+        """``live.deliver`` under the engine's lock."""
         with self._lock:
-            return live.attempt is attempt and not live.ended and attempt.deliver(unless_ended)
+            return live.deliver(attempt, action)
 
     def _failed(self, live: LiveTurn, attempt: ReplyAttempt, error: AssistantError) -> None:
         """``attempt`` failed: a speculative one is forgotten (the release asks again and reports what
@@ -318,7 +300,7 @@ class Engine:
             if not attempt.confirmed:
                 log.info("The early reply failed: %s", error.line())
                 if live.attempt is attempt:
-                    self._drop_early(live)
+                    live.drop_early_reply()
                 return
         if isinstance(error, ReplyInterrupted):
             self._deliver(live, attempt, partial(setattr, live, "error", error))

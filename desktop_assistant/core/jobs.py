@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
-from desktop_assistant.core.attempt import ReplyAttempt
+from desktop_assistant.core.attempt import Delivery, ReplyAttempt
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.events import TurnEnded
 from desktop_assistant.core.heard import heard_text
@@ -44,6 +46,38 @@ class LiveTurn:
     attempt: ReplyAttempt | None = None
     asked: bool = False
 
+    # The early reply (asked while the key is held); the engine calls these with its lock held.
+
+    def start_early_reply(self, question: str) -> ReplyAttempt:
+        """Ask ``question`` speculatively, dropping any early reply before it."""
+        self.drop_early_reply()
+        self.attempt = ReplyAttempt(self.turn, question, speculative=True)
+        self.turn.mark("speculated")
+        return self.attempt
+
+    def drop_early_reply(self) -> None:
+        """Forget the early reply, if one is under way and not yet kept (its request is cut off)."""
+        attempt = self.attempt
+        if attempt is not None and not attempt.confirmed:
+            attempt.drop()
+            self.attempt = None
+            self.turn.mark("speculation_dropped")
+
+    def early_reply_for(self, question: str) -> ReplyAttempt | None:
+        """The early reply when it asked ``question`` (the final transcript); else it is dropped."""
+        early = self.attempt
+        if early is not None and not early.confirmed and early.question == question:
+            return early
+        self.drop_early_reply()
+        return None
+
+    def deliver(self, attempt: ReplyAttempt, action: Delivery) -> bool:
+        """Deliver ``action`` of ``attempt`` (held while it is speculative); False once the attempt
+        is not this turn's any more, or the turn is over."""
+        if self.attempt is not attempt or self.ended:
+            return False
+        return attempt.deliver(partial(_unless_ended, self, action))
+
     def outcome(self, error: AssistantError | None, interrupted: bool, cut_at: float | None) -> TurnEnded:
         """What the turn came to, as it ends. ``cut_at``: seconds of the reply that played before it was
         cut (a barge-in, or the speaker lost); only that much of it was heard."""
@@ -64,6 +98,12 @@ class LiveTurn:
             blocked=self.blocked,
             guard_actions=tuple(self.guard_actions),
         )
+
+
+def _unless_ended(live: LiveTurn, action: Callable[[], None]) -> None:
+    """Run a held ``action`` only while its turn is still on (an earlier one may have ended it)."""
+    if not live.ended:
+        action()
 
 
 @dataclass(frozen=True)

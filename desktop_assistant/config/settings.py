@@ -103,6 +103,12 @@ class TtsSettings:
     voice: str = _setting("af_heart", "a voice name from the voices file")
     speed: float = _setting(1.0, "speaking rate", low=0.5, high=2.0)
     language: str = _setting("en-us", "espeak language code for pronunciation")
+    conv_rewrite: str = _setting(
+        "auto",
+        "run an int8 model's vocoder convolutions as float ones, from a copy made once beside it: "
+        "15 % faster for about 35 MB more on a 2-core x86-64 (benchmarks/README.md); auto: on x86-64 only",
+        choices=("auto", "on", "off"),
+    )
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,11 @@ class LlmSettings:
 class TtsSettings:
     """Text to speech with Kokoro."""
 
-    model: str = _setting("", "Kokoro .onnx file: a path, or the name of an imported one")
+    model: str = _setting(
+        "",
+        "Kokoro .onnx file: a path, or the name of an imported one "
+        "(empty: the official fp32 kokoro-v1.0.onnx where it is imported, else kokoro-v1.0.int8.onnx)",
+    )
     voices: str = _setting("", "Kokoro voices file: a path, or the name of an imported one")
     voice: str = _setting("af_heart", "a voice name from the voices file")
     speed: float = _setting(1.0, "speaking rate", low=0.5, high=2.0)

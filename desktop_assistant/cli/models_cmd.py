@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.store.models import ModelLibrary
+from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
 from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
 
 
@@ -79,11 +79,15 @@ def run_install_packaged(args: argparse.Namespace) -> int:
 
 def _use_kokoro(paths: AppPaths, model: Path, voices: Path) -> None:
     store = SettingsStore(paths)
-    done = ModelLibrary(paths.models_dir).import_kokoro(model, voices, store.load().tts.voice)
-    store.set_many({"tts.model": done.model.name, "tts.voices": done.voices.name, "tts.voice": done.voice})
+    library = ModelLibrary(paths.models_dir)
+    done = library.import_kokoro(model, voices, store.load().tts.voice)
+    # An official model is left to the library's choice, so that fp32 wins wherever it is imported.
+    name = "" if done.model.name in OFFICIAL_KOKORO else done.model.name
+    store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})
+    in_use, _ = library.kokoro_files(store.load().tts)
     print(
         f"Imported Kokoro '{done.model.name}' with voices '{done.voices.name}' into {done.model.parent}; "
-        f"tts.voice = {done.voice}"
+        f"tts.voice = {done.voice}; speaking with {in_use.name}"
     )
 
 

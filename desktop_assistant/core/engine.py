@@ -77,7 +77,6 @@ class EngineConfig:
     chunking: ChunkSizing = field(default_factory=ChunkSizing)
     vad_aggressiveness: int = 2
     speech_padding_ms: int = 300
-    eager_min_new_s: float = 0.5
     early_reply: bool = True
     guard: SpeechGuard = field(default_factory=SpeechGuard)
 
@@ -109,7 +108,7 @@ class Engine:
         self._conversation = conversation
         self._keeping = TurnKeeping(turn_log)
         self._config = config or EngineConfig()
-        self._listener = EagerListener(stages.transcriber, self._config.eager_min_new_s)
+        self._listener = EagerListener(stages.transcriber)
         self._microphone = microphone
         self._lock = threading.RLock()
         self._state = State.IDLE

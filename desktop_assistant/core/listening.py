@@ -1,10 +1,11 @@
 """Hearing a turn: eager Whisper passes while the key is held, then the final transcript at release.
 
-While the user speaks, the growing recording is transcribed pass after pass, and once the voice
-activity detector hears the speech stop, one more pass over all of it follows at once. When the user has
-then been quiet for ``QUIET_S`` with the key still held, the listener says so (``on_quiet(text)``): the
-engine may start the reply early, to be played only after the release. Speech that resumes takes that
-back (``on_quiet(None)``).
+Whenever the voice activity detector hears the speech stop (for ``WORD_MARGIN_S``) with the key held,
+one pass transcribes all of the recording so far. Passes while the speech goes on would only delay that
+one: each pass hears the whole recording again, so only a pass that covers all the speech is ever used.
+When the user has then been quiet for ``QUIET_S`` with the key still held, the listener says so
+(``on_quiet(text)``): the engine may start the reply early, to be played only after the release.
+Speech that resumes takes that back (``on_quiet(None)``).
 
 At release, if the detector finds only silence after the end of the last pass, that pass's text is the
 answer: at once when the user had been quiet for ``QUIET_S`` already (the capture's tail could only
@@ -90,9 +91,8 @@ class VadConfig(Protocol):
 class EagerListener:
     """Runs on the STT worker: turns a held key or a recording into the turn's transcript."""
 
-    def __init__(self, transcriber: Transcriber | None, min_new_s: float) -> None:
+    def __init__(self, transcriber: Transcriber | None) -> None:
         self._transcriber = transcriber
-        self._min_new = int(min_new_s * SAMPLE_RATE)
 
     def transcribe(
         self,
@@ -135,7 +135,7 @@ class EagerListener:
     def _eager_passes(
         self, turn: Turn, utterance: Utterance, passes: _Passes, on_quiet: OnQuiet | None
     ) -> None:
-        checked, told = 0, False
+        told = False
         while not turn.released.is_set():
             audio = utterance.snapshot()
             if passes.heard_all(audio):
@@ -148,11 +148,9 @@ class EagerListener:
             if told and on_quiet is not None:
                 told = False
                 on_quiet(None)
-            # A pass when enough is new, or at once when the speech has just stopped.
-            if len(audio) - checked < self._min_new and not passes.stopped(audio):
+            if not passes.stopped(audio):  # still speaking: the pass waits for a pause
                 turn.released.wait(IDLE_WAIT_S)
                 continue
-            checked = len(audio)
             passes.text = self._transcribe(audio)
             passes.covered = len(audio)
             log.debug("eager pass over %.2f s: %r", passes.covered / SAMPLE_RATE, passes.text)

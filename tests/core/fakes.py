@@ -240,7 +240,7 @@ def make_engine(
         output or FakeOutput(),
         recorder,
         Conversation.with_persona(""),
-        config or EngineConfig(eager_min_new_s=0.25),
+        config or EngineConfig(),
         mic,
     )
     engine.start()

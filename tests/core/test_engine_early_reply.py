@@ -54,7 +54,7 @@ class Rig:
             self.output,
             self.recorder,
             Conversation.with_persona(""),
-            EngineConfig(eager_min_new_s=0.25),
+            EngineConfig(),
             self.mic,
             self.log,
         )
@@ -194,7 +194,7 @@ def test_typed_turns_and_an_early_reply_switched_off_are_asked_once_at_release(s
         FakeOutput(),
         recorder,
         Conversation.with_persona(""),
-        EngineConfig(eager_min_new_s=0.25, early_reply=False),
+        EngineConfig(early_reply=False),
         mic,
     )
     engine.start()

@@ -97,7 +97,7 @@ def engine_over(
         output or FakeOutput(),
         recorder,
         conversation or Conversation.with_persona(""),
-        EngineConfig(eager_min_new_s=0.25, guard=guard or SpeechGuard()),
+        EngineConfig(guard=guard or SpeechGuard()),
         None,
         history.log,
     )

@@ -45,7 +45,7 @@ def first_sound_ms(app: RunningApp, x: XServer, room: PulseServer, seconds: floa
     loud = np.flatnonzero(np.abs(heard[released_at:]) >= LOUD)
     if not len(loud):
         raise AssertionError("nothing was heard at the speaker")
-    return round(loud[0] / RATE * 1000, 1)
+    return round(float(loud[0]) / RATE * 1000, 1)
 
 
 def measure(turns: int) -> list[float]:

@@ -38,13 +38,15 @@ def open_room(server: PulseServer) -> None:
     server.pactl("set-default-source", "room.monitor")
 
 
-def make_home(home: Path, model_home: Path, ollama_url: str) -> Path:
-    """A fresh ``DESKTOP_ASSISTANT_HOME``: the test models of ``model_home``, the Ollama at ``ollama_url``."""
+def make_home(home: Path, model_home: Path, ollama_url: str, **settings: str) -> Path:
+    """A fresh ``DESKTOP_ASSISTANT_HOME``: the test models of ``model_home``, the Ollama at ``ollama_url``,
+    and ``settings`` (``audio__early_reply="false"`` sets ``audio.early_reply``)."""
     (home / "config").mkdir(parents=True)
     shutil.copy(model_home / "config" / "settings.toml", home / "config" / "settings.toml")
     (home / "models").symlink_to(model_home / "models")
     env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(home)}
-    for key, value in (("llm.host", ollama_url), ("llm.model", "gemma3:4b")):
+    extra = [(key.replace("__", "."), value) for key, value in settings.items()]
+    for key, value in (("llm.host", ollama_url), ("llm.model", "gemma3:4b"), *extra):
         subprocess.run(
             [sys.executable, "-m", "desktop_assistant", "config", "set", key, value], env=env, check=True
         )

@@ -41,7 +41,9 @@ def test_press_again_at_once_and_barge_in_before_the_first_token(
 ) -> None:
     ollama_server.reply = REPLY
     ollama_server.tokens_per_s = 30
-    app = RunningApp(make_home(tmp_path / "home", model_home, ollama_server.url), xserver, room)
+    # Every request is counted here: no early replies (their own tests are in tests/core).
+    home = make_home(tmp_path / "home", model_home, ollama_server.url, audio__early_reply="false")
+    app = RunningApp(home, xserver, room)
     try:
         # 1. Let go after "And so my fellow", and press again 50 ms later; then the whole question.
         xserver.run("xdotool", "keydown", HOTKEY)

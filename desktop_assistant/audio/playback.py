@@ -223,10 +223,8 @@ class Player:
 
     @property
     def latency_s(self) -> float:
-        """How long a sample handed to the device takes to be heard, as PortAudio reports it (0 for the
-        real-time sink)."""
-        stream = self._stream
-        return float(stream.latency) if stream is not None else 0.0
+        """How long a sample handed to the device takes to be heard (PortAudio's figure; 0 without one)."""
+        return float(stream.latency) if (stream := self._stream) is not None else 0.0
 
     def played_s(self, tag: str) -> float:
         """Seconds of ``tag`` handed to the device so far."""

@@ -3,12 +3,14 @@ let a test hold, release and fail each stage on a timeline."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from desktop_assistant.audio.output import PlaybackReport, PlayedOut
+from desktop_assistant.audio.output import AudioOutput, PlaybackReport, PlayedOut
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Engine, EngineConfig, Stages
 from desktop_assistant.core.events import Event, State, StateChanged
@@ -245,3 +247,19 @@ def make_engine(
     )
     engine.start()
     return engine
+
+
+@contextlib.contextmanager
+def hearing(stages: Stages, output: AudioOutput, microphone: Any) -> Iterator[tuple[Engine, Recorder]]:
+    """An engine over ``stages`` and ``microphone`` (a real one, started here), recording its events;
+    on the way out the microphone must never have failed, and both are closed."""
+    recorder = Recorder()
+    engine = Engine(stages, output, recorder, Conversation.with_persona(""), EngineConfig(), microphone)
+    engine.start()
+    microphone.start()
+    try:
+        yield engine, recorder
+        assert microphone.error is None
+    finally:
+        engine.close()
+        microphone.close()

@@ -22,14 +22,13 @@ from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.sources import ClipSource
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.settings import LlmSettings
-from desktop_assistant.core.conversation import Conversation
-from desktop_assistant.core.engine import Engine, EngineConfig, Stages
+from desktop_assistant.core.engine import Engine, Stages
 from desktop_assistant.core.events import ReplyDelta, TranscriptReady, TurnEnded
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.llm.ollama_chat import OllamaChat
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
-from tests.core.fakes import Recorder
+from tests.core.fakes import Recorder, hearing
 from tests.models_home import speech_file, word_error_rate
 
 pytestmark = [pytest.mark.model, pytest.mark.ollama]
@@ -89,23 +88,10 @@ def live(
     chat = OllamaChat(LlmSettings(host=ollama_server.url, model="gemma3:4b"))
     player = Player("", synthesizer.sample_rate, 10, realtime_sink=True)
     player.start()
-    recorder = Recorder()
-    engine = Engine(
-        Stages(transcriber, chat, synthesizer),
-        player,
-        recorder,
-        Conversation.with_persona(""),
-        EngineConfig(),
-        microphone,
-    )
-    engine.start()
-    microphone.start()
     try:
-        yield Live(engine, recorder, player, ollama_server, time.perf_counter())
-        assert microphone.error is None
+        with hearing(Stages(transcriber, chat, synthesizer), player, microphone) as (engine, recorder):
+            yield Live(engine, recorder, player, ollama_server, time.perf_counter())
     finally:
-        engine.close()
-        microphone.close()
         player.close()
         chat.close()
 

@@ -17,12 +17,11 @@ import pytest
 from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.files import read_audio
 from desktop_assistant.audio.sources import ClipSource
-from desktop_assistant.core.conversation import Conversation
-from desktop_assistant.core.engine import Engine, EngineConfig, Stages
+from desktop_assistant.core.engine import Engine, Stages
 from desktop_assistant.core.events import State, TurnEnded
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
-from tests.core.fakes import FakeChat, FakeOutput, FakeVoice, Recorder
+from tests.core.fakes import FakeChat, FakeOutput, FakeVoice, Recorder, hearing
 from tests.models_home import speech_file, word_error_rate
 
 pytestmark = pytest.mark.model
@@ -47,23 +46,9 @@ def live(transcriber: FasterWhisperTranscriber) -> Iterator[tuple[Engine, Record
     """An engine over real Whisper and a real microphone hearing the JFK recording from now on."""
     speech = read_audio(speech_file(), 16_000)
     microphone = Microphone(source=ClipSource(np.concatenate([speech, np.zeros(16_000, np.float32)])))
-    recorder = Recorder()
-    engine = Engine(
-        Stages(transcriber, FakeChat(["Noted."]), FakeVoice()),
-        FakeOutput(),
-        recorder,
-        Conversation.with_persona(""),
-        EngineConfig(),
-        microphone,
-    )
-    engine.start()
-    microphone.start()
-    try:
+    stages = Stages(transcriber, FakeChat(["Noted."]), FakeVoice())
+    with hearing(stages, FakeOutput(), microphone) as (engine, recorder):
         yield engine, recorder, Timeline()
-        assert microphone.error is None
-    finally:
-        engine.close()
-        microphone.close()
 
 
 def wait_ended(recorder: Recorder, turn: Turn) -> TurnEnded:

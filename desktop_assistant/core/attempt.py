@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from desktop_assistant.cancel import CancelToken
 from desktop_assistant.core.turn import Turn
 
 Delivery = Callable[[], None]
@@ -27,7 +28,7 @@ class ReplyAttempt:
     def __init__(self, turn: Turn, question: str, speculative: bool = False) -> None:
         self.question = question
         self.speculative = speculative
-        self.cancel = threading.Event() if speculative else turn.cancel
+        self.cancel = CancelToken() if speculative else turn.cancel
         self._turn = turn
         self._marks: dict[str, float] = {} if speculative else turn.marks
         self._marks_lock = threading.Lock()

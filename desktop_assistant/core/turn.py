@@ -7,6 +7,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
+from desktop_assistant.cancel import CancelToken
+
 
 @dataclass
 class Turn:
@@ -16,7 +18,7 @@ class Turn:
     """
 
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: CancelToken = field(default_factory=CancelToken)
     released: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.perf_counter)
     marks: dict[str, float] = field(default_factory=dict)

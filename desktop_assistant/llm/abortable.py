@@ -5,6 +5,7 @@ thread does not wake it. So every request of an httpx client runs on its own rea
 feeds a queue; the calling thread waits on that queue with a short timeout and checks its token.
 To abandon a request, its socket is shut down (``SHUT_RDWR``): the peer sees the hang-up at once
 (Ollama then stops generating) and the blocked read fails, so the reader thread ends by itself.
+A ``CancelToken`` does that, and wakes the caller, the moment it is set; a plain event is polled.
 
 The socket is found with public facilities only: an httpx ``request`` event hook sets httpcore's
 ``trace`` request extension, whose callback receives the network stream of each connection the
@@ -27,9 +28,11 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
+from desktop_assistant.cancel import CancelToken
+
 T = TypeVar("T")
 
-# How often a waiting caller looks at its cancel token: well inside the ~100 ms a cancel may take.
+# How often a waiting caller looks at a plain cancel event (a CancelToken wakes it at once).
 WAIT_S = 0.05
 # How long close() waits, in all, for the reader threads it has just cut loose.
 CLOSE_JOIN_S = 1.0
@@ -47,7 +50,7 @@ class RequestAbandoned(Exception):
 
 class _Signal(enum.Enum):
     END = "end"  # the reader's iterable is exhausted
-    ABANDONED = "abandoned"  # close() cut the request loose: wakes the waiting caller
+    ABANDONED = "abandoned"  # the request was cut loose: wakes the waiting caller
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class _Failed:
 
 
 class _Call(Generic[T]):
-    """One request on its reader thread: what it produced, the sockets it opened, whether it was abandoned."""
+    """One request on its reader thread: what it produced, the sockets it opened, whether it was
+    abandoned (by a cancel, or by ``close()``: ``closed``)."""
 
     def __init__(self) -> None:
         self.results: queue.SimpleQueue[T | _Failed | _Signal] = queue.SimpleQueue()
@@ -64,11 +68,17 @@ class _Call(Generic[T]):
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._abandoned = False
+        self._closed = False
 
     @property
     def abandoned(self) -> bool:
         with self._lock:
             return self._abandoned
+
+    @property
+    def closed(self) -> bool:
+        with self._lock:
+            return self._closed
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
         """httpcore's trace callback, run on the reader thread: keep each opened connection's socket."""
@@ -85,15 +95,15 @@ class _Call(Generic[T]):
             # Abandoned while connecting: hang up before a byte of the request goes out.
             _hang_up(sock)
 
-    def abandon(self, signal: bool) -> None:
-        """Shut the request's connections down; ``signal`` wakes a caller waiting on the results."""
+    def abandon(self, closed: bool = False) -> None:
+        """Shut the request's connections down and wake a caller waiting on the results."""
         with self._lock:
             self._abandoned = True
+            self._closed = self._closed or closed
             sockets = list(self._sockets)
         for sock in sockets:
             _hang_up(sock)
-        if signal:
-            self.results.put(_Signal.ABANDONED)
+        self.results.put(_Signal.ABANDONED)
 
 
 class AbortableRequests:
@@ -120,7 +130,7 @@ class AbortableRequests:
     def call(self, request: Callable[[], T], cancel: threading.Event | None = None) -> T:
         """``request()``'s result, computed on a reader thread; its exception is re-raised here.
 
-        Raises ``RequestAbandoned`` within ``WAIT_S`` of ``cancel`` being set or ``close()``.
+        Raises ``RequestAbandoned`` once ``cancel`` is set (see ``stream``) or on ``close()``.
         """
         results = self.stream(lambda: (request(),), cancel)
         try:
@@ -133,27 +143,30 @@ class AbortableRequests:
     ) -> Generator[T, None, None]:
         """The items of ``start()``, iterated on a reader thread; an exception there is re-raised here.
 
-        Raises ``RequestAbandoned`` within ``WAIT_S`` of ``cancel`` being set or ``close()``; closing
-        the iterator early abandons the request too. Nothing is sent while ``cancel`` is already set.
+        Raises ``RequestAbandoned`` on ``close()``, and once ``cancel`` is set: at once for a
+        ``CancelToken``, within ``WAIT_S`` for a plain event. Closing the iterator early abandons the
+        request too. Nothing is sent while ``cancel`` is already set.
         """
         if cancel is not None and cancel.is_set():
             raise RequestAbandoned(closed=False)
         call: _Call[T] = _Call()
         self._begin(call, start)
         finished = False
+        hooked = cancel.hooked(call.abandon) if isinstance(cancel, CancelToken) else contextlib.nullcontext()
         try:
-            while True:
-                item = self._next(call, cancel)
-                if isinstance(item, _Signal):  # END: _next never returns ABANDONED
-                    finished = True
-                    return
-                if isinstance(item, _Failed):
-                    finished = True
-                    raise item.error
-                yield item
+            with hooked:
+                while True:
+                    item = self._next(call, cancel)
+                    if isinstance(item, _Signal):  # END: _next never returns ABANDONED
+                        finished = True
+                        return
+                    if isinstance(item, _Failed):
+                        finished = True
+                        raise item.error
+                    yield item
         finally:
             if not finished:
-                call.abandon(signal=False)
+                call.abandon()
 
     def close(self) -> None:
         """Abandon every request in flight and refuse new ones; their reader threads are joined briefly."""
@@ -161,7 +174,7 @@ class AbortableRequests:
             self._closed = True
             calls = list(self._calls)
         for call in calls:
-            call.abandon(signal=True)
+            call.abandon(closed=True)
         deadline = time.monotonic() + CLOSE_JOIN_S
         for call in calls:
             if call.thread is not None:
@@ -177,9 +190,9 @@ class AbortableRequests:
         call.thread.start()
 
     def _next(self, call: _Call[T], cancel: threading.Event | None) -> T | _Failed | _Signal:
-        # The caller's own abandonment ends its loop, so an abandoned call seen here was close()'s:
-        # that wins over whatever the cut-off reader queued meanwhile (its error, buffered items).
-        while not call.abandoned:
+        # close() wins over whatever the cut-off reader queued meanwhile (its error, buffered items);
+        # a call abandoned otherwise was cancelled (the caller's own abandonment ends its loop).
+        while not call.closed:
             if cancel is not None and cancel.is_set():
                 raise RequestAbandoned(closed=False)
             try:

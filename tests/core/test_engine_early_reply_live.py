@@ -152,11 +152,13 @@ def test_a_barge_in_then_stop_cuts_off_the_next_early_reply(live: Live) -> None:
     second = live.engine.press()  # barge-in on the reply, and the user asks on over "ask not ..."
     assert second is not None
     assert live.ended(first).interrupted
-    live.at(11.0)  # quiet after "... for your country": the second early request goes out
-    assert live.server.wait_for(lambda s: len(s.chat_streams) == 2, 3.0)
+    live.at(11.0)  # quiet after "... for your country": an early request for all of it goes out
+    # (the pause before "ask what" may have sent, and dropped, one for the words before it)
+    assert live.server.wait_for(lambda s: words(live.chats()[-1]).endswith("for your country"), 3.0)
     live.engine.cancel()  # Stop, with the key still held
     ended = live.ended(second)
-    assert live.server.wait_for(lambda s: s.chat_streams[1].outcome == "abandoned", 2.0)
+    _, *early = live.server.chat_streams
+    assert live.server.wait_for(lambda s: all(e.outcome == "abandoned" for e in early), 2.0)
 
     assert ended.interrupted and (ended.transcript, ended.reply) == ("", "")
     assert live.player.first_sound_at(second.id) is None

@@ -14,8 +14,10 @@ import pytest
 from PIL import Image
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer, prompt_token_count, split_tokens
+from desktop_assistant.cancel import CancelToken
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
+from desktop_assistant.llm import abortable
 from desktop_assistant.llm.base import ChatMessage, TokenCounts
 from desktop_assistant.llm.images import prepare_image_bytes
 from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value, token_counts
@@ -412,6 +414,28 @@ def test_a_cancel_before_the_headers_ends_at_once_and_hangs_up(
     assert attempt.error is None and attempt.result == []
     assert attempt.ended_at - cancelled_at < PROMPT_S
     assert ollama_server.wait_for(lambda s: s.chat_streams[0].outcome == "abandoned", timeout=1.0)
+    assert_readers_end()
+
+
+def test_a_cancel_token_wakes_the_wait_and_hangs_up_without_polling(
+    ollama_server: OllamaTestServer, make_chat: type[OllamaChat], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain event is only looked at every WAIT_S; a token is heard the moment it is set.
+    monkeypatch.setattr(abortable, "WAIT_S", 60.0)
+    ollama_server.first_token_delays = [10.0]
+    chat = make_chat(LlmSettings(host=ollama_server.url))
+    cancel = CancelToken()
+    attempt = Attempt(lambda: list(chat.stream_reply(QUESTION, cancel)))
+    assert ollama_server.wait_for(lambda s: bool(s.chat_streams))
+    assert attempt.still_waiting_after(0.3)
+    cancelled_at = time.perf_counter()
+    cancel.set()
+    attempt.join()
+    assert attempt.error is None and attempt.result == []
+    assert attempt.ended_at - cancelled_at < PROMPT_S
+    assert ollama_server.wait_for(lambda s: s.chat_streams[0].outcome == "abandoned", timeout=1.0)
+    hung_up_at = ollama_server.chat_streams[0].request.hung_up_at
+    assert hung_up_at is not None and hung_up_at - cancelled_at < PROMPT_S
     assert_readers_end()
 
 

@@ -352,7 +352,7 @@ def _turn(row: tuple[Any, ...], images: tuple[StoredImage, ...]) -> TurnRecord:
         interrupted=bool(interrupted),
         incomplete=bool(incomplete),
         blocked=bool(blocked),
-        guard_actions=tuple(GuardAction(**action) for action in json.loads(actions)),
+        guard_actions=tuple(_guard_action(action) for action in json.loads(actions)),
         models=json.loads(models),
         timings_ms=json.loads(timings),
         error=error,
@@ -376,3 +376,8 @@ def _unusable(path: Path, exc: BaseException) -> HistoryError:
 def history_folder(data_dir: Path) -> Path:
     """Where the history lives inside the data folder."""
     return data_dir / "history"
+
+
+def _guard_action(stored: dict[str, Any]) -> GuardAction:
+    """A kept guard action; one kept before actions had spans reads with an empty one."""
+    return GuardAction(stored["kind"], stored["rule"], stored["text"], tuple(stored.get("span", (0, 0))))

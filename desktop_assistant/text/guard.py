@@ -10,6 +10,7 @@ lies in the new chunk changes: what was spoken cannot be taken back.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,11 +27,13 @@ Finding = tuple[int, int, str]
 @dataclass(frozen=True)
 class GuardAction:
     """What the guard did to a reply's speech: ``kind`` is "redacted" or "blocked", ``rule`` the rule
-    that matched (a PII kind, a redact pattern or a block phrase), ``text`` the words it matched."""
+    that matched (a PII kind, a redact pattern or a block phrase), ``text`` the words it matched and
+    ``span`` where they lie in the reply's spoken text (its chunks joined by single spaces)."""
 
     kind: str
     rule: str
     text: str
+    span: tuple[int, int] = (0, 0)
 
 
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -79,15 +82,16 @@ class SpeechGuard:
         return ReplyGuard(self)
 
     def block_match(self, text: str, start: int = 0) -> GuardAction | None:
-        """The block phrase in ``text`` that reaches past ``start``, as the action it causes."""
+        """The block phrase in ``text`` that reaches past ``start``, as the action it causes (its span
+        in ``text``)."""
         if self._block is None:
             return None
         match = next((m for m in self._block.finditer(text) if m.end() > start), None)
-        return None if match is None else GuardAction("blocked", "block phrase", match.group())
+        return None if match is None else GuardAction("blocked", "block phrase", match.group(), match.span())
 
     def redact(self, text: str, start: int = 0) -> tuple[str, list[GuardAction]]:
         """``text[start:]`` with every match of a pattern or PII form in ``text`` spoken as "redacted",
-        and what was redacted by which rule."""
+        and what was redacted by which rule (spans in ``text``)."""
         pieces: list[str] = []
         actions: list[GuardAction] = []
         position = start
@@ -95,7 +99,8 @@ class SpeechGuard:
             if end <= position:
                 continue
             pieces += [text[position : max(begin, position)], REDACTED]
-            actions.append(GuardAction("redacted", rules, text[max(begin, position) : end]))
+            begin = max(begin, position)
+            actions.append(GuardAction("redacted", rules, text[begin:end], (begin, end)))
             position = end
         pieces.append(text[position:])
         return "".join(pieces), actions
@@ -117,6 +122,7 @@ class ReplyGuard:
     def __init__(self, guard: SpeechGuard) -> None:
         self._guard = guard
         self._previous = ""  # the chunk before, for a phrase or pattern that spans the cut
+        self._previous_at = 0  # where it starts in the reply's spoken text
         self._blocked = False
         self.actions: list[GuardAction] = []
 
@@ -129,12 +135,17 @@ class ReplyGuard:
         block = self._guard.block_match(text, start)
         if block is not None:
             self._blocked = True
-            self.actions.append(block)
+            self.actions.append(self._in_reply(block))
             return None
-        self._previous = chunk
         spoken, actions = self._guard.redact(text, start)
-        self.actions += actions
+        self.actions += map(self._in_reply, actions)
+        self._previous, self._previous_at = chunk, self._previous_at + start
         return spoken
+
+    def _in_reply(self, action: GuardAction) -> GuardAction:
+        """``action`` with its span moved from the screened text to the reply's spoken text."""
+        begin, end = action.span
+        return dataclasses.replace(action, span=(self._previous_at + begin, self._previous_at + end))
 
 
 def pii_findings(text: str) -> Iterator[Finding]:

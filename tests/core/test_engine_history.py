@@ -238,8 +238,8 @@ def test_what_the_guard_did_is_kept_with_the_turn(history: History) -> None:
     assert "555" not in turn.spoken and "redacted" in turn.spoken and "secret" not in turn.spoken.lower()
     assert turn.blocked and ended.blocked
     assert turn.guard_actions == (
-        GuardAction("redacted", "phone number", "555-123-4567"),
-        GuardAction("blocked", "block phrase", "secret plan"),
+        GuardAction("redacted", "phone number", "555-123-4567", (11, 23)),
+        GuardAction("blocked", "block phrase", "secret plan", (38, 49)),
     )
     assert turn.guard_actions == ended.guard_actions
 

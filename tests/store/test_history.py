@@ -148,7 +148,7 @@ def test_begin_update_end_and_a_never_ended_turn_is_cut_short(store: HistoryStor
     (turn,) = store.turns("c")
     assert (turn.reply, turn.ended_at, turn.cut_short) == ("Why did", None, True)
 
-    action = GuardAction("redacted", "phone number", "555-123-4567")
+    action = GuardAction("redacted", "phone number", "555-123-4567", (12, 24))
     store.end_turn(
         "t1",
         ended("Why did the chicken cross?", heard="Why did", interrupted=True, guard_actions=(action,)),

@@ -24,7 +24,7 @@ from desktop_assistant.store.history_records import StoredImage, TurnRecord
 from desktop_assistant.text.guard import GuardAction
 from tests.store.test_history import ended, png
 
-PHONE = GuardAction("redacted", "phone number", "555-123-4567")
+PHONE = GuardAction("redacted", "phone number", "555-123-4567", (5, 17))
 TIMINGS = {"stt": 380.0, "llm_first_token": 420.0, "first_audio": 1234.0, "total": 4010.0, "llm_total": None}
 
 
@@ -99,7 +99,9 @@ def test_json_holds_every_field_of_every_turn(store: HistoryStore) -> None:
     assert image_turn["timings_ms"]["first_audio"] == 1234.0
     assert image_turn["models"] == {"llm": "gemma3:4b"}
     assert (cut["interrupted"], cut["heard"], cut["source"]) == (True, "Tides come from", "spoken")
-    assert guard["guard_actions"] == [{"kind": "redacted", "rule": "phone number", "text": "555-123-4567"}]
+    assert guard["guard_actions"] == [
+        {"kind": "redacted", "rule": "phone number", "text": "555-123-4567", "span": [5, 17]}
+    ]
     assert guard["spoken"] == "Call redacted any time."
     assert failed["error"].startswith("Cannot reach Ollama") and failed["reply"] == ""
     assert (killed["ended_at"], killed["incomplete"], killed["reply"]) == (None, True, "I am")

@@ -243,23 +243,26 @@ def test_a_block_phrase_silences_its_chunk_and_every_later_one(
     assert spoken == chunks[:at] + [None] * (len(chunks) - at)
 
 
-def test_the_guard_says_what_it_redacted_and_blocked_by_which_rule() -> None:
+def test_the_guard_says_what_it_redacted_and_blocked_by_which_rule_and_where() -> None:
     guard = SpeechGuard(block_phrases=["secret plan"], redact_patterns=[r"ticket-\d+"])
     reply = guard.for_reply()
-    assert reply.screen("Mail anna@example.org about ticket-42,") == "Mail redacted about redacted,"
-    assert reply.screen("or call 555-123-4567.") == "or call redacted."
-    assert reply.screen("The secret plan is ready.") is None
+    chunks = ["Mail anna@example.org about ticket-42,", "or call 555-123-4567.", "The secret plan is ready."]
+    assert reply.screen(chunks[0]) == "Mail redacted about redacted,"
+    assert reply.screen(chunks[1]) == "or call redacted."
+    assert reply.screen(chunks[2]) is None
     assert reply.actions == [
-        GuardAction("redacted", "e-mail address", "anna@example.org"),
-        GuardAction("redacted", r"pattern ticket-\d+", "ticket-42"),
-        GuardAction("redacted", "phone number", "555-123-4567"),
-        GuardAction("blocked", "block phrase", "secret plan"),
+        GuardAction("redacted", "e-mail address", "anna@example.org", (5, 21)),
+        GuardAction("redacted", r"pattern ticket-\d+", "ticket-42", (28, 37)),
+        GuardAction("redacted", "phone number", "555-123-4567", (47, 59)),
+        GuardAction("blocked", "block phrase", "secret plan", (65, 76)),
     ]
+    spoken_text = " ".join(chunks)
+    assert [spoken_text[slice(*a.span)] for a in reply.actions] == [a.text for a in reply.actions]
 
 
 def test_overlapping_rules_are_one_redaction_naming_both() -> None:
     reply = SpeechGuard(redact_patterns=[r"anna@\w+"]).for_reply()
     assert reply.screen("Mail anna@example.org today") == "Mail redacted today"
     assert reply.actions == [
-        GuardAction("redacted", r"pattern anna@\w+, e-mail address", "anna@example.org")
+        GuardAction("redacted", r"pattern anna@\w+, e-mail address", "anna@example.org", (5, 21))
     ]

@@ -41,6 +41,7 @@ from desktop_assistant.core.events import (
     ChunkSynthesized,
     Event,
     EventSink,
+    GuardApplied,
     ProblemReported,
     ReplyDelta,
     State,
@@ -315,7 +316,7 @@ class Engine:
 
         def speak(texts: list[str]) -> None:
             # A blocked reply streams on to the screen, but no more of it is spoken.
-            self._deliver(live, attempt, partial(_keep_guard, live, speech.blocked, speech.actions))
+            self._deliver(live, attempt, partial(self._guarded, live, speech.blocked, speech.actions))
             for text in texts:
                 attempt.mark("first_chunk_text")
                 self._tts.put(SpeakJob(live, attempt, len(spoken), text))
@@ -350,6 +351,12 @@ class Engine:
         live.reply.append(delta)
         self._emit(live, ReplyDelta(live.turn.id, delta))
         self._keeping.replied(live, delta, spoken)
+
+    def _guarded(self, live: LiveTurn, blocked: bool, actions: list[GuardAction]) -> None:
+        """What the guard did to the reply so far reaches the turn, and each new action the window (lock
+        held; before the chunks it screened go to the synthesizer)."""
+        for action in live.guarded(blocked, actions):
+            self._emit(live, GuardApplied(live.turn.id, action))
 
     def _speak(self, job: SpeakJob) -> None:
         live, attempt = job.live, job.attempt
@@ -454,9 +461,3 @@ class Engine:
                 return
             self._state = state
             self._events.post(StateChanged(live.turn.id, state))
-
-
-def _keep_guard(live: LiveTurn, blocked: bool, actions: list[GuardAction]) -> None:
-    """What the guard did to the reply so far reaches the turn."""
-    live.blocked = blocked
-    live.guard_actions = actions

@@ -59,6 +59,16 @@ class ChunkSynthesized:
 
 
 @dataclass(frozen=True)
+class GuardApplied:
+    """The speech guard changed what is read aloud of the reply: ``action`` says how (redacted, replaced,
+    blocked), by which rule, and which words. Posted as the guard acts, before the chunk it changed (if
+    any) is synthesized; ``TurnEnded.guard_actions`` repeats them all."""
+
+    turn_id: str
+    action: GuardAction
+
+
+@dataclass(frozen=True)
 class ProblemReported:
     """Something went wrong that the turn survives (the microphone stopped mid-recording, and what it
     captured is still answered); ``line`` says what and what to do."""
@@ -72,7 +82,7 @@ class TurnEnded:
     """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
 
     ``blocked``: a block phrase stopped the reply's speech; ``spoken`` holds only what came before it.
-    ``guard_actions``: what the guard redacted or blocked, in order.
+    ``guard_actions``: what the guard did (redacted, replaced, blocked), in order.
     """
 
     turn_id: str
@@ -88,7 +98,15 @@ class TurnEnded:
     guard_actions: tuple[GuardAction, ...] = ()
 
 
-Event = StateChanged | TranscriptReady | ReplyDelta | ChunkSynthesized | ProblemReported | TurnEnded
+Event = (
+    StateChanged
+    | TranscriptReady
+    | ReplyDelta
+    | ChunkSynthesized
+    | GuardApplied
+    | ProblemReported
+    | TurnEnded
+)
 EventSink = Callable[[Event], None]
 
 

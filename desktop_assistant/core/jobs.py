@@ -78,6 +78,13 @@ class LiveTurn:
             return False
         return attempt.deliver(partial(_unless_ended, self, action))
 
+    def guarded(self, blocked: bool, actions: list[GuardAction]) -> list[GuardAction]:
+        """The guard's word on the reply so far: whether it blocked the rest, and all it did, in order;
+        the actions new since its last word."""
+        new = actions[len(self.guard_actions) :]
+        self.blocked, self.guard_actions = blocked, actions
+        return new
+
     def outcome(self, error: AssistantError | None, interrupted: bool, cut_at: float | None) -> TurnEnded:
         """What the turn came to, as it ends. ``cut_at``: seconds of the reply that played before it was
         cut (a barge-in, or the speaker lost); only that much of it was heard."""

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QSplitter, 
 
 from desktop_assistant.core.events import (
     Event,
+    GuardApplied,
     ProblemReported,
     ReplyDelta,
     State,
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
             self.transcript.add_question(event.turn_id, event.text, images)
         elif isinstance(event, ReplyDelta):
             self.transcript.append_reply(event.turn_id, event.text)
+        elif isinstance(event, GuardApplied):
+            self.transcript.mark_guarded(event.turn_id, event.action)
         elif isinstance(event, ProblemReported):
             self.status_line.show_message(event.line, error=True)
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_assistant.core.events import TurnEnded
 from desktop_assistant.store.history_records import TurnRecord
+from desktop_assistant.text.guard import GuardAction
 from desktop_assistant.ui.image_tray import PendingImage
 from desktop_assistant.ui.turn_view import TurnView
 
@@ -69,6 +70,12 @@ class TranscriptView(QScrollArea):
     def append_reply(self, turn_id: str, text: str) -> None:
         """A piece of turn ``turn_id``'s reply."""
         self._view(turn_id).append_reply(text)
+
+    def mark_guarded(self, turn_id: str, action: GuardAction) -> None:
+        """The guard changed what is read aloud of turn ``turn_id``'s reply: mark it in the reply shown."""
+        view = self._turns.get(turn_id)
+        if view is not None:
+            view.mark_guarded(action)
 
     def clear(self) -> None:
         """Show no turns (a new conversation, or before another one is shown)."""

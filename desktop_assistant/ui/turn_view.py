@@ -1,6 +1,7 @@
 """One turn of the conversation: the user's message in a bubble on the right, the assistant's reply on
-the left (streamed as plain text, then rendered as Markdown, never loading a resource), with the time,
-the notes, the timing bar and, for a failed turn, Retry."""
+the left (streamed as plain text, then rendered as Markdown, never loading a resource; what the speech
+guard changed when it was read aloud marked in it), with the time, the notes, the timing bar and, for a
+failed turn, Retry."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtGui import (
     QPalette,
     QPixmap,
     QResizeEvent,
+    QTextCharFormat,
     QTextCursor,
     QTextDocument,
 )
@@ -34,6 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_assistant.core.events import TurnEnded
+from desktop_assistant.text.guard import GuardAction
+from desktop_assistant.ui.guard_marks import GuardMarks
 from desktop_assistant.ui.image_tray import PendingImage
 from desktop_assistant.ui.timing_bar import TimingBar
 
@@ -45,6 +49,8 @@ _WEB_SCHEMES = ("http", "https")
 _STAND_IN_SIDE = 16
 # The most of a turn's width the user's bubble takes.
 _USER_SHARE = 0.8
+# The background of what the guard changed when the reply was read aloud: amber over the bubble.
+_GUARD_TINT = QColor(255, 176, 0)
 
 
 class ReplyBrowser(QTextBrowser):
@@ -64,11 +70,12 @@ class ReplyBrowser(QTextBrowser):
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
         self.anchorClicked.connect(self._open_link)
 
-    def append_text(self, text: str) -> None:
-        """Add streamed text at the end, as plain text (nothing before it is laid out again)."""
+    def append_text(self, text: str, char_format: QTextCharFormat) -> None:
+        """Add streamed text at the end, as plain text in ``char_format`` (nothing before it is laid out
+        again)."""
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.insertText(text)
+        cursor.insertText(text, char_format)
 
     def show_markdown(self, text: str) -> None:
         """Replace the streamed text with ``text`` rendered as Markdown (raw HTML stays text)."""
@@ -147,6 +154,7 @@ class TurnView(QFrame):
         self._image_count = 0
         self.reply = ReplyBrowser(self.assistant_bubble)
         self.reply.hide()
+        self._marks = GuardMarks(self.reply.document(), _GUARD_TINT)
         self.note = self._small_label(self.assistant_bubble)
         self.note.setWordWrap(True)
         self.timing_bar: TimingBar | None = None
@@ -229,13 +237,18 @@ class TurnView(QFrame):
         """Stream a piece of the reply in."""
         self.assistant_bubble.show()
         self.reply.show()
-        self.reply.append_text(text)
+        self.reply.append_text(text, self._marks.tail_format())
+
+    def mark_guarded(self, action: GuardAction) -> None:
+        """The guard changed what is read aloud of the reply streaming in: mark it there."""
+        self._marks.mark(action)
 
     def finish(self, event: TurnEnded, source: str = "spoken", when: float | None = None) -> None:
         """Render the final reply as Markdown and add the notes, the timing bar and the time; a failed
         turn asked as ``source`` offers a Retry with its question and images."""
         if event.reply:
             self.reply.show_markdown(event.reply)
+            self._marks.mark_all(event.guard_actions)
         self.reply.setVisible(bool(event.reply))
         notes = self._notes(event)
         if notes:
@@ -305,6 +318,7 @@ class TurnView(QFrame):
         user = _blend(base, highlight, 0.28)
         assistant = _blend(window, base, 0.6)
         border = _blend(window, text, 0.15)
+        self._marks.tint = _blend(assistant, _GUARD_TINT, 0.45)
         self.user_bubble.setStyleSheet(
             f"QFrame#userBubble {{ background-color: {user.name()};"
             f" border: 1px solid {user.darker(115).name()}; border-radius: 12px; }}"
@@ -334,6 +348,11 @@ class TurnView(QFrame):
         if redacted:
             notes.append(
                 self.tr("Left out when read aloud: {rules}").format(rules=", ".join(dict.fromkeys(redacted)))
+            )
+        replaced = [action.text for action in event.guard_actions if action.kind == "replaced"]
+        if replaced:
+            notes.append(
+                self.tr("Said as a neutral word: {words}").format(words=", ".join(dict.fromkeys(replaced)))
             )
         if event.error:
             notes.append(self.tr("Error: {line}").format(line=event.error))

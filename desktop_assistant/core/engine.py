@@ -315,7 +315,8 @@ class Engine:
         spoken: list[str] = []
 
         def speak(texts: list[str]) -> None:
-            # A blocked reply streams on to the screen, but no more of it is spoken.
+            # The guard's actions are told before the chunks they screened are synthesized; a blocked
+            # reply streams on to the screen, but no more of it is spoken.
             self._deliver(live, attempt, partial(self._guarded, live, speech.blocked, speech.actions))
             for text in texts:
                 attempt.mark("first_chunk_text")
@@ -353,8 +354,7 @@ class Engine:
         self._keeping.replied(live, delta, spoken)
 
     def _guarded(self, live: LiveTurn, blocked: bool, actions: list[GuardAction]) -> None:
-        """What the guard did to the reply so far reaches the turn, and each new action the window (lock
-        held; before the chunks it screened go to the synthesizer)."""
+        """What the guard did so far reaches the turn, each new action as an event (lock held)."""
         for action in live.guarded(blocked, actions):
             self._emit(live, GuardApplied(live.turn.id, action))
 

@@ -137,8 +137,8 @@ def test_an_early_reply_that_is_dropped_reports_none_of_its_guard_actions(speech
         rig.engine.close()
     assert isinstance(ended, TurnEnded) and ended.transcript == SECOND
     # Only the asked-again reply's action arrives: the dropped one's, held back, never does.
-    guarded = rig.recorder.of(GuardApplied)
-    assert [e.action for e in guarded] == list(ended.guard_actions) == [EARLY_EMAIL]  # type: ignore[attr-defined]
-    assert rig.recorder.events.index(rig.recorder.of(TranscriptReady)[0]) < rig.recorder.events.index(
-        guarded[0]
+    assert guarded(rig.recorder) == list(ended.guard_actions) == [EARLY_EMAIL]
+    events = rig.recorder.events
+    assert events.index(TranscriptReady(ended.turn_id, SECOND)) < events.index(
+        GuardApplied(ended.turn_id, EARLY_EMAIL)
     )

@@ -258,6 +258,20 @@ def test_the_chunker_keeps_private_data_whole_so_none_reaches_the_speaker(
     assert not any(char.isdigit() or char == "@" for char in spoken), (value, spoken)
 
 
+@pytest.mark.parametrize(
+    "number", ["+44 20 7946 0958", "(020) 7946 0958", "912 345 678", "(11) 91234-5678", "+1 (212) 555-0123"]
+)
+@pytest.mark.parametrize("sizing", [ChunkSizing(1, 1, 1), ChunkSizing(), ChunkSizing(3, 2, 2)])
+def test_the_chunker_never_cuts_inside_a_phone_number(number: str, sizing: ChunkSizing) -> None:
+    for reply in (
+        f"Well, you can reach the office at {number} on most days.",
+        f"Call {number}, or {number}. {number} works too!",
+        f"{number} is the number of the office in town.",
+    ):
+        chunks = split_chunks(reply, sizing)
+        assert sum(chunk.count(number) for chunk in chunks) == reply.count(number), chunks
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.text("abcdefghijklmnopqrstuvwxy ,.!?", min_size=1, max_size=40), min_size=1, max_size=6),

@@ -29,8 +29,8 @@ _Hit = tuple[int, int, str, str]
 class GuardAction:
     """What the guard did to a reply's speech: ``kind`` is "redacted", "replaced" (a never-speak word) or
     "blocked", ``rule`` the rule that matched (a PII kind, a redact pattern, "never speak" or "block
-    phrase"), ``text`` the words it matched and
-    ``span`` where they lie in the reply's spoken text (its chunks joined by single spaces)."""
+    phrase"), ``text`` the words it matched and ``span`` where they lie in the reply's spoken text (its
+    chunks joined by single spaces)."""
 
     kind: str
     rule: str

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, get_type_hints
 
+import phonenumbers
+
 from desktop_assistant.errors import ConfigError, first_line
 
 SCHEMA_VERSION = 1
@@ -26,7 +28,7 @@ class Rule:
     low: float | None = None
     high: float | None = None
     doc: str = ""
-    # Each item of a list setting is passed to it; it raises ConfigError for a bad one.
+    # A text setting, or each item of a list setting, is passed to it; it raises ConfigError for a bad one.
     item_check: Callable[[str], None] | None = None
 
 
@@ -44,6 +46,15 @@ def compile_pattern(text: str) -> re.Pattern[str]:
 def check_pattern(text: str) -> None:
     """Raise ``ConfigError`` when ``text`` is not a valid regular expression."""
     compile_pattern(text)
+
+
+def check_phone_region(text: str) -> None:
+    """Raise ``ConfigError`` unless ``text`` is empty or a region code that phonenumbers knows."""
+    if text.strip() and text.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"Setting 'text.phone_region' cannot be {text!r}: phonenumbers knows no such region",
+            "Use a two-letter country code such as US, GB or DE, or leave it empty for the system locale's.",
+        )
 
 
 def _setting(default: Any, doc: str = "", **rule: Any) -> Any:
@@ -136,7 +147,17 @@ class TextSettings:
     redact_patterns: tuple[str, ...] = _setting(
         (), "regular expressions spoken as 'redacted'", item_check=check_pattern
     )
-    redact_pii: bool = _setting(True, "speak e-mail addresses, phone and card numbers as 'redacted'")
+    redact_pii: bool = _setting(True, "speak e-mail addresses, phone, card and IBAN numbers as 'redacted'")
+    phone_region: str = _setting(
+        "",
+        "two-letter country code whose national phone numbers are redacted, e.g. GB for '020 7946 0958' "
+        "('+' numbers are found anyway); empty: the system locale's country (LC_ALL, LC_MESSAGES, LANG), "
+        "US where the locale names none (C.UTF-8, POSIX)",
+        item_check=check_phone_region,
+    )
+    never_speak: tuple[str, ...] = _setting(
+        (), "words or phrases never spoken: each is spoken as 'something' (whole words, any case)"
+    )
 
 
 @dataclass(frozen=True)
@@ -262,11 +283,14 @@ def parse_value(key: str, text: str) -> Any:
             "off": False,
             "0": False,
         }.get(text.strip().lower(), text)
+    rule = _field(area, name).metadata["rule"]
     try:
-        return _check(key, kind, _field(area, name).metadata["rule"], raw)
+        value = _check(key, kind, rule, raw)
     except ConfigError:
         # Name the value as the user typed it ("7", not the parsed "7.0").
-        raise _bad(key, text.strip(), _describe(kind, _field(area, name).metadata["rule"])) from None
+        raise _bad(key, text.strip(), _describe(kind, rule)) from None
+    _check_items(rule, value)
+    return value
 
 
 def _field(area: str, name: str) -> dataclasses.Field[Any]:
@@ -285,8 +309,17 @@ def _build_area(area: str, cls: type, values: Mapping[str, Any], unknown: list[s
         if f is None:
             unknown.append(f"{area}.{name}")
             continue
-        kwargs[name] = _check(f"{area}.{name}", _field_type(cls, name), f.metadata["rule"], value)
+        rule = f.metadata["rule"]
+        kwargs[name] = _check(f"{area}.{name}", _field_type(cls, name), rule, value)
+        _check_items(rule, kwargs[name])
     return cls(**kwargs)
+
+
+def _check_items(rule: Rule, value: Any) -> None:
+    """Pass a text value, or each item of a list, to the rule's ``item_check``."""
+    if rule.item_check is not None:
+        for item in value if isinstance(value, tuple) else (value,):
+            rule.item_check(item)
 
 
 def _check(key: str, kind: Any, rule: Rule, value: Any) -> Any:
@@ -310,11 +343,7 @@ def _check(key: str, kind: Any, rule: Rule, value: Any) -> Any:
     elif kind == tuple[str, ...]:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise _bad(key, value, form)
-        items = tuple(v.strip() for v in value if v.strip())
-        if rule.item_check is not None:
-            for item in items:
-                rule.item_check(item)
-        return items
+        return tuple(v.strip() for v in value if v.strip())
     if (rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high):
         raise _bad(key, value, form)
     return float(value) if kind is float else value

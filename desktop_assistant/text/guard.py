@@ -1,34 +1,36 @@
-"""The guard between the reply and the speaker: block phrases end a reply's speech, private data is spoken
-as "redacted".
+"""The guard between the reply and the speaker: block phrases end a reply's speech, private data and
+redact patterns are spoken as "redacted", never-speak words as "something".
 
 It reads the chunks that the chunker emits, in order. The chunker cuts after punctuation that a space
 follows, which no e-mail address, phone, card or IBAN holds, or between words but never next to a number or
 between two capitalized words, so those never straddle two chunks. A block phrase or redact pattern may
 hold such a cut ("well, actually"), so each chunk is read together with the chunk before it, and only what
-lies in the new chunk changes: what was spoken cannot be taken back.
+lies in the new chunk changes: what was spoken cannot be taken back. ``pii.py`` finds the private data.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from desktop_assistant.config.settings import TextSettings, compile_pattern
+from desktop_assistant.text import pii
 
 REDACTED = "redacted"
+NEVER_SPOKEN = "something"
 
-Span = tuple[int, int]
-# A span to redact and the rule that found it.
-Finding = tuple[int, int, str]
+# A span to change, the rule that found it and what is spoken instead.
+_Hit = tuple[int, int, str, str]
 
 
 @dataclass(frozen=True)
 class GuardAction:
-    """What the guard did to a reply's speech: ``kind`` is "redacted" or "blocked", ``rule`` the rule
-    that matched (a PII kind, a redact pattern or a block phrase), ``text`` the words it matched and
-    ``span`` where they lie in the reply's spoken text (its chunks joined by single spaces)."""
+    """What the guard did to a reply's speech: ``kind`` is "redacted", "replaced" (a never-speak word) or
+    "blocked", ``rule`` the rule that matched (a PII kind, a redact pattern, "never speak" or "block
+    phrase"), ``text`` the words it matched and ``span`` where they lie in the reply's spoken text (its
+    chunks joined by single spaces)."""
 
     kind: str
     rule: str
@@ -36,46 +38,36 @@ class GuardAction:
     span: tuple[int, int] = (0, 0)
 
 
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(
-    r"(?<![\w+.\-/])(?:"  # not inside a word, a longer number or a version
-    # +49 30 1234567, +1 (555) 123-4567; a separator between later groups keeps the match linear
-    r"(?:\+|00)\d{1,3}(?:[ .\-]?\(\d{1,4}\))?[ .\-]?\d+(?:[ .\-]\d+)*"
-    r"|(?:1[ .\-])?(?:\(\d{3}\) ?|\d{3}[ .\-])\d{3}[ .\-]\d{4}"  # (555) 123-4567, 1-800-555-1234
-    r"|[2-9]\d{2}-\d{4}"  # 555-1234
-    r"|(?:0\d{1,4}|\(0\d{1,4}\))(?:[ /\-]\d{3,})+"  # 030 1234567, 0151/23456789, (020) 7946 0958
-    r"|0[1-9](?P<sep>[ .\-])\d{2}(?:(?P=sep)\d{2}){3}"  # 01 23 45 67 89
-    r")(?![\w+]|[.\-/]\d)"
-)
-_PHONE_MIN_DIGITS = 7
-_DIGIT_RUN = re.compile(r"(?<![\w.,])\d+(?:[ \-]\d+)*(?!\w)")
-_DIGITS = re.compile(r"\d+")
-_CARD_DIGITS = range(13, 20)
-_IBAN_RUN = re.compile(r"(?<!\w)[A-Z]{2}\d{2}[A-Z0-9]*(?: [A-Z0-9]+)*(?!\w)")
-_IBAN_GROUP = re.compile(r"[A-Z0-9]+")
-_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
-_MAX_GROUPS = 34  # no card or IBAN has more groups than characters, and an IBAN has at most 34
-
-
 class SpeechGuard:
-    """What may be spoken: block phrases, redact patterns and PII redaction, compiled once.
+    """What may be spoken: block phrases, redact patterns, PII redaction and never-speak words, compiled once.
 
+    National phone numbers are read as numbers of ``phone_region`` (empty: the system locale's country).
     The guard itself holds no state; ``for_reply`` gives the per-reply reader of the chunks.
     """
 
     def __init__(
-        self, block_phrases: Sequence[str] = (), redact_patterns: Sequence[str] = (), redact_pii: bool = True
+        self,
+        block_phrases: Sequence[str] = (),
+        redact_patterns: Sequence[str] = (),
+        redact_pii: bool = True,
+        phone_region: str = "",
+        never_speak: Sequence[str] = (),
     ) -> None:
-        phrases = sorted({" ".join(p.split()) for p in block_phrases if p.strip()}, key=len, reverse=True)
-        alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
-        self._block = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if phrases else None
+        self._block = _phrases_pattern(block_phrases)
+        self._never = _phrases_pattern(never_speak)
         self._patterns = tuple(compile_pattern(p) for p in redact_patterns)
-        self._redact_pii = redact_pii
+        self._pii = pii.PiiFinder(pii.phone_region(phone_region)) if redact_pii else None
 
     @classmethod
     def from_settings(cls, settings: TextSettings) -> SpeechGuard:
         """The guard the ``text`` settings describe; ``ConfigError`` for a pattern that does not compile."""
-        return cls(settings.block_phrases, settings.redact_patterns, settings.redact_pii)
+        return cls(
+            settings.block_phrases,
+            settings.redact_patterns,
+            settings.redact_pii,
+            settings.phone_region,
+            settings.never_speak,
+        )
 
     def for_reply(self) -> ReplyGuard:
         """A fresh reader for the chunks of one reply."""
@@ -90,27 +82,30 @@ class SpeechGuard:
         return None if match is None else GuardAction("blocked", "block phrase", match.group(), match.span())
 
     def redact(self, text: str, start: int = 0) -> tuple[str, list[GuardAction]]:
-        """``text[start:]`` with every match of a pattern or PII form in ``text`` spoken as "redacted",
-        and what was redacted by which rule (spans in ``text``)."""
+        """``text[start:]`` with every match of a pattern or PII form in ``text`` spoken as "redacted" and
+        every never-speak word as "something", and what was changed by which rule (spans in ``text``)."""
         pieces: list[str] = []
         actions: list[GuardAction] = []
         position = start
-        for begin, end, rules in _merged(self._redactions(text)):
+        for begin, end, rules, spoken in _merged(self._hits(text)):
             if end <= position:
                 continue
-            pieces += [text[position : max(begin, position)], REDACTED]
+            pieces += [text[position : max(begin, position)], spoken]
             begin = max(begin, position)
-            actions.append(GuardAction("redacted", rules, text[begin:end], (begin, end)))
+            kind = "redacted" if spoken == REDACTED else "replaced"
+            actions.append(GuardAction(kind, rules, text[begin:end], (begin, end)))
             position = end
         pieces.append(text[position:])
         return "".join(pieces), actions
 
-    def _redactions(self, text: str) -> Iterator[Finding]:
+    def _hits(self, text: str) -> Iterator[_Hit]:
         for pattern in self._patterns:
             rule = f"pattern {pattern.pattern}"
-            yield from ((*m.span(), rule) for m in pattern.finditer(text) if m.end() > m.start())
-        if self._redact_pii:
-            yield from pii_findings(text)
+            yield from ((*m.span(), rule, REDACTED) for m in pattern.finditer(text) if m.end() > m.start())
+        if self._pii is not None:
+            yield from ((*finding, REDACTED) for finding in self._pii.findings(text))
+        if self._never is not None:
+            yield from ((*m.span(), "never speak", NEVER_SPOKEN) for m in self._never.finditer(text))
 
 
 class ReplyGuard:
@@ -148,74 +143,22 @@ class ReplyGuard:
         return dataclasses.replace(action, span=(self._previous_at + begin, self._previous_at + end))
 
 
-def pii_findings(text: str) -> Iterator[Finding]:
-    """Where ``text`` holds an e-mail address, a phone number, a payment card number or an IBAN."""
-    yield from ((*m.span(), "e-mail address") for m in _EMAIL.finditer(text))
-    for m in _PHONE.finditer(text):
-        if _digit_count(m.group()) >= _PHONE_MIN_DIGITS:
-            yield (*m.span(), "phone number")
-    for run in _DIGIT_RUN.finditer(text):
-        for span in _valid_windows(text, _DIGITS.finditer(text, run.start(), run.end()), _is_card):
-            yield (*span, "card number")
-    for run in _IBAN_RUN.finditer(text):
-        for span in _valid_windows(text, _IBAN_GROUP.finditer(text, run.start(), run.end()), _is_iban):
-            yield (*span, "IBAN")
+def _phrases_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    """Any of ``phrases`` as whole words in any case, its words apart by any whitespace; None for none."""
+    unique = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in unique)
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if unique else None
 
 
-def _valid_windows(
-    text: str, groups: Iterable[re.Match[str]], valid: Callable[[str], bool]
-) -> Iterator[Span]:
-    """The longest runs of whole groups that are ``valid``, left to right, so that a number next to a card
-    or an IBAN does not hide it."""
-    spans = [m.span() for m in groups]
-    first = 0
-    while first < len(spans):
-        for last in range(min(len(spans), first + _MAX_GROUPS) - 1, first - 1, -1):
-            if valid(text[spans[first][0] : spans[last][1]]):
-                yield spans[first][0], spans[last][1]
-                first = last + 1
-                break
-        else:
-            first += 1
-
-
-def _is_card(text: str) -> bool:
-    """13 to 19 digits, one kind of separator, a card network's first digits and a valid Luhn check."""
-    digits = "".join(_DIGITS.findall(text))
-    if len(digits) not in _CARD_DIGITS or len(set(_DIGITS.sub("", text))) > 1:
-        return False
-    network = digits[0] in "3456" or 2221 <= int(digits[:4]) <= 2720
-    return network and _luhn_valid(digits)
-
-
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
-
-
-def _is_iban(text: str) -> bool:
-    """A country code, check digits and an account of 15 to 34 characters in all, whose mod-97 check is 1."""
-    compact = text.replace(" ", "")
-    if not _IBAN.fullmatch(compact):
-        return False
-    return int("".join(str(int(char, 36)) for char in compact[4:] + compact[:4])) % 97 == 1
-
-
-def _digit_count(text: str) -> int:
-    return sum(char.isdigit() for char in text)
-
-
-def _merged(findings: Iterable[Finding]) -> list[Finding]:
-    """Overlapping or touching spans joined, in order, with the rules that found them."""
-    merged: list[Finding] = []
-    for begin, end, rule in sorted(findings):
+def _merged(hits: Iterable[_Hit]) -> list[_Hit]:
+    """Overlapping or touching spans joined, in order, with the rules that found them; "redacted" is
+    spoken for a join that any redaction is part of."""
+    merged: list[_Hit] = []
+    for begin, end, rule, spoken in sorted(hits):
         if merged and begin <= merged[-1][1]:
-            first, last, rules = merged[-1]
+            first, last, rules, was = merged[-1]
             rules = rules if rule in rules.split(", ") else f"{rules}, {rule}"
-            merged[-1] = (first, max(end, last), rules)
+            merged[-1] = (first, max(end, last), rules, REDACTED if REDACTED in (spoken, was) else was)
         else:
-            merged.append((begin, end, rule))
+            merged.append((begin, end, rule, spoken))
     return merged

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QKeySequenceEdit, QLabel, QWidget
 
 from desktop_assistant.config.settings import check_pattern
 from desktop_assistant.errors import ConfigError
+from desktop_assistant.text.pii import PHONE_REGIONS, locale_region
 from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage
 
 # Languages offered by name; any other Whisper code can still be set with 'config set stt.language'.
@@ -138,8 +139,44 @@ class GuardPage(SettingsPage):
         self.redact_patterns.editingFinished.connect(self._save_patterns)
         self.redact_pii = self.check_box(
             "text.redact_pii",
-            self.tr("Redact &personal data (e-mail addresses, phone and card numbers)"),
+            self.tr("Redact &personal data (e-mail addresses, phone, card and IBAN numbers)"),
         )
+        self.phone_region = self._region_combo(text.phone_region)
+        self.never_speak = self._lines_edit(
+            text.never_speak,
+            self.tr("&Never speak"),
+            self.tr("One word or phrase per line: each is spoken as 'something'."),
+        )
+        self.never_speak.editingFinished.connect(
+            lambda: tools.saver.save("text.never_speak", self.never_speak.lines())
+        )
+
+    def _region_combo(self, current: str) -> QComboBox:
+        """The region codes, each with its country's name as a tooltip; empty shows what the locale gives."""
+        combo = QComboBox(self)
+        combo.setEditable(True)
+        combo.addItem("")
+        for code in sorted(PHONE_REGIONS):
+            combo.addItem(code)
+            name = QLocale.territoryToString(QLocale.codeToTerritory(code))
+            combo.setItemData(combo.count() - 1, name, Qt.ItemDataRole.ToolTipRole)
+        combo.setCurrentText(current)
+        line = combo.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(
+                self.tr("From the system locale: {region}").format(region=locale_region())
+            )
+            line.editingFinished.connect(self._save_region)
+        combo.activated.connect(self._save_region)
+        self.add_row(
+            self.tr("Phone &region"),
+            combo,
+            self.tr("Whose national phone numbers are redacted; numbers written with + are found anyway."),
+        )
+        return combo
+
+    def _save_region(self) -> None:
+        self.tools.saver.save_text("text.phone_region", self.phone_region.currentText().strip().upper())
 
     def _lines_edit(self, lines: tuple[str, ...], label: str, help_text: str) -> CommitTextEdit:
         edit = CommitTextEdit("\n".join(lines), self)

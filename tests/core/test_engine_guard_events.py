@@ -21,7 +21,7 @@ from tests.core.test_engine_early_reply import speech as speech  # the fixture: 
 from tests.core.test_engine_guard import run_turn
 
 EMAIL = GuardAction("redacted", "e-mail address", "bob.smith@example.com", (9, 30))
-PHONE = GuardAction("redacted", "phone number", "555-1234", (46, 54))
+PHONE = GuardAction("redacted", "phone number", "+1 212-555-0123", (46, 61))
 # A reply whose first chunk, with the e-mail address, is complete once its fourth token is read.
 EARLY_TOKENS = ["Mail bob@example.com.", " Then", " more", " words here.", " Bye."]
 EARLY_CHUNK = "Mail redacted. Then"
@@ -62,7 +62,7 @@ def test_each_redaction_is_reported_before_the_chunk_it_changed_is_synthesized()
         "example.com",
         " today.",
         " Or call",
-        " 555-1234",
+        " +1 212-555-0123",
         " at noon.",
         " Thanks!",
     ]

@@ -225,7 +225,7 @@ def test_the_reply_is_kept_sentence_by_sentence_while_it_streams(history: Histor
 
 def test_what_the_guard_did_is_kept_with_the_turn(history: History) -> None:
     recorder = Recorder()
-    tokens = ["Call me on", " 555-123-4567", " tomorrow.", " The secret plan", " is ready."]
+    tokens = ["Call me on", " +1 212-555-0123", " tomorrow.", " The secret plan", " is ready."]
     guard = SpeechGuard(block_phrases=["secret plan"], redact_pii=True)
     engine = engine_over(history, FakeChat(tokens), recorder, guard=guard)
     try:
@@ -238,8 +238,8 @@ def test_what_the_guard_did_is_kept_with_the_turn(history: History) -> None:
     assert "555" not in turn.spoken and "redacted" in turn.spoken and "secret" not in turn.spoken.lower()
     assert turn.blocked and ended.blocked
     assert turn.guard_actions == (
-        GuardAction("redacted", "phone number", "555-123-4567", (11, 23)),
-        GuardAction("blocked", "block phrase", "secret plan", (38, 49)),
+        GuardAction("redacted", "phone number", "+1 212-555-0123", (11, 26)),
+        GuardAction("blocked", "block phrase", "secret plan", (41, 52)),
     )
     assert turn.guard_actions == ended.guard_actions
 

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.model, pytest.mark.ollama, pytest.mar
 
 HOTKEY = "ctrl+alt+space"
 WAIT_S = 90.0
-PHONE = "555-123-4567"
+PHONE = "+1 212-555-0123"
 SPOKEN_REPLY = f"Sure. Call the speech office at {PHONE} for a copy of it."
 CHART_QUESTION = "What does this chart show?"
 CHART_REPLY = "The chart shows sales rising every month."
@@ -134,7 +134,8 @@ def test_a_conversation_survives_a_kill_is_found_exported_and_continued(
     assert app.cli("history", "export", "--format", "json", "--out", str(tmp_path / "h.json")).returncode == 0
     exported = json.loads((tmp_path / "h.json").read_text())["conversations"][0]
     assert [t["id"] for t in exported["turns"]] == [spoken.id, typed.id, stopped.id, killed.id]
-    redaction = {"kind": "redacted", "rule": "phone number", "text": PHONE}
+    at = SPOKEN_REPLY.index(PHONE)  # the reply's spoken text is the same up to the number
+    redaction = {"kind": "redacted", "rule": "phone number", "text": PHONE, "span": [at, at + len(PHONE)]}
     assert exported["turns"][0]["guard_actions"] == [redaction]
     assert exported["turns"][2]["interrupted"] and exported["turns"][3]["incomplete"]
     markdown = app.cli("history", "export", conversation.id, "--format", "md").stdout

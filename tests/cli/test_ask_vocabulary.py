@@ -59,6 +59,17 @@ def test_config_set_takes_comma_separated_pairs_and_names_a_bad_one(tmp_path: Pa
         "error: Setting 'stt.correction_threshold' cannot be '101'. It takes a whole number from 0 to 100."
     )
     assert stt_section(home) == before
+    # Any list item's own check names it on the command line.
+    line = one_error_line(cli(home, "config", "set", "text.redact_patterns", "ok, ([a"))
+    assert line.startswith("error: The redact pattern '([a' is not a valid regular expression: ")
+
+    settings = home / "config" / "settings.toml"
+    settings.write_text('[stt]\ncorrections = ["comfy eye"]\n', encoding="utf-8")
+    line = one_error_line(cli(home, "config", "list"))
+    assert line == (
+        "error: The correction 'comfy eye' has no '='. Write each as heard=meant, e.g. 'comfy eye=ComfyUI', "
+        f"in stt.corrections. Fix it in {settings} or run 'desktop-assistant config set KEY VALUE'."
+    )
 
 
 def test_ask_hears_the_corrected_name_and_asks_the_model_with_it(

@@ -77,9 +77,6 @@ class CorrectionTable:
         """The table of ``stt.corrections`` with ``stt.correction_threshold``."""
         return cls([Correction.parse(item) for item in settings.corrections], settings.correction_threshold)
 
-    def __bool__(self) -> bool:
-        return bool(self._groups)
-
     def apply(self, text: str) -> str:
         """``text`` with each run of words close enough to a heard side replaced by its meant form.
 

@@ -89,7 +89,7 @@ def test_the_table_comes_from_the_settings_strings() -> None:
     assert Correction.parse("  comfy eye = ComfyUI ") == Correction("comfy eye", "ComfyUI")
     assert Correction.parse("a=b=c") == Correction("a", "b=c")
     assert SttSettings().correction_threshold == 85
-    assert not CorrectionTable.from_settings(SttSettings())
+    assert CorrectionTable.from_settings(SttSettings()).apply("Take met for men.") == "Take met for men."
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from desktop_assistant.store.history import HistoryStore, history_folder
 from desktop_assistant.store.history_log import HistoryLog, restore_conversation
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.base import Transcriber
+from desktop_assistant.stt.corrections import CorrectedTranscriber, CorrectionTable
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.text.chunker import ChunkSizing
 from desktop_assistant.text.guard import SpeechGuard
@@ -60,7 +61,9 @@ def load_stages(context: Context, model: str | None = None, with_stt: bool = Tru
         tts = pool.submit(KokoroSynthesizer, settings.tts, kokoro_model, kokoro_voices)
         stt: Transcriber | None = None
         if whisper_dir is not None:
-            stt = FasterWhisperTranscriber(settings.stt, whisper_dir)
+            # Every transcript (eager passes, the final one, ask, the bench) goes through the corrections.
+            whisper = FasterWhisperTranscriber(settings.stt, whisper_dir)
+            stt = CorrectedTranscriber(whisper, CorrectionTable.from_settings(settings.stt))
         synthesizer = tts.result()
     chat = OllamaChat(settings.llm, model, stored_api_key())
     return Stages(transcriber=stt, chat=chat, synthesizer=synthesizer)

@@ -57,6 +57,23 @@ def check_phone_region(text: str) -> None:
         )
 
 
+def split_correction(text: str) -> tuple[str, str]:
+    """``heard=meant`` as its two sides, stripped; ``ConfigError`` with one clear line for a missing side."""
+    heard, equals, meant = (part.strip() for part in text.partition("="))
+    if not equals or not re.search(r"\w", heard) or not meant:
+        missing = "no '='" if not equals else "no words before '='" if meant else "nothing after '='"
+        raise ConfigError(
+            f"The correction {text!r} has {missing}",
+            "Write each as heard=meant, e.g. 'comfy eye=ComfyUI', in stt.corrections.",
+        )
+    return heard, meant
+
+
+def check_correction(text: str) -> None:
+    """Raise ``ConfigError`` when ``text`` is not ``heard=meant``."""
+    split_correction(text)
+
+
 def _setting(default: Any, doc: str = "", **rule: Any) -> Any:
     return field(default=default, metadata={"rule": Rule(doc=doc, **rule)})
 
@@ -89,6 +106,14 @@ class SttSettings:
     beam_size: int = _setting(1, "1 is fastest", low=1, high=10)
     cpu_threads: int = _setting(0, "0 lets CTranslate2 choose", low=0, high=256)
     vocabulary: tuple[str, ...] = _setting((), "names and jargon Whisper should favour")
+    corrections: tuple[str, ...] = _setting(
+        (),
+        "heard=meant pairs: words Whisper writes that are replaced by what was meant, e.g. comfy eye=ComfyUI",
+        item_check=check_correction,
+    )
+    correction_threshold: int = _setting(
+        85, "how close heard words must be to a correction to be replaced (100: exactly)", low=0, high=100
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from desktop_assistant.config.settings import check_pattern
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.text.pii import PHONE_REGIONS, locale_region
 from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage
+from desktop_assistant.ui.settings_vocabulary import CorrectionsEditor
 
 # Languages offered by name; any other Whisper code can still be set with 'config set stt.language'.
 LANGUAGES = (
@@ -72,7 +73,7 @@ class HotkeyPage(SettingsPage):
 
 
 class SpeechPage(SettingsPage):
-    """Whisper's model, language and vocabulary."""
+    """Whisper's model, language, vocabulary and the corrections applied to what it writes."""
 
     def __init__(self, tools: PageTools, parent: QWidget | None = None) -> None:
         super().__init__(tools, parent)
@@ -94,6 +95,18 @@ class SpeechPage(SettingsPage):
             self.tr("Names and jargon to favour, separated by commas."),
         )
         self.vocabulary.setPlaceholderText(self.tr("e.g. Kubernetes, Nguyen, PySide"))
+        self.corrections = CorrectionsEditor(tools, self)
+        self.add_row(
+            self.tr("&Corrections"),
+            self.corrections,
+            self.tr("Words Whisper writes for a name, and the name you meant."),
+        )
+        self.threshold = self.spin_box(
+            "stt.correction_threshold",
+            self.tr("Match &threshold"),
+            self.tr(" %"),
+            self.tr("How alike heard words must be to a correction's to be replaced (100: exactly)."),
+        )
         tools.calls.run(tools.services.whisper_models, self._fill_models)
 
     def _languages(self, current: str) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ def hint(cues: VoiceCues, audio: np.ndarray, text: str) -> str:
     return cues.question(text, audio).cues
 
 
-def test_the_recording_measures_as_an_adult_speaking_and_gets_no_note(jfk: np.ndarray, cues: VoiceCues) -> None:
+def test_the_recording_measures_as_adult_speech_and_gets_no_note(jfk: np.ndarray, cues: VoiceCues) -> None:
     prosody = measure(jfk, speech_text(), 2)
     assert prosody is not None
     assert 2.5 <= prosody.words_per_s <= 4.0  # 22 words in about 7 s of speaking between the pauses

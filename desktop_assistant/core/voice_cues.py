@@ -101,6 +101,7 @@ class VoiceBaseline:
         self.path = path
         self.turns = 0
         self.measures: dict[str, Running] = {}
+        self._warned = False
         self._load()
 
     def usual(self, name: str) -> tuple[float, float] | None:
@@ -144,14 +145,20 @@ class VoiceBaseline:
             "turns": self.turns,
             "measures": {name: vars(running) for name, running in self.measures.items()},
         }
+        temp: Path | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".voice-", suffix=".tmp", dir=self.path.parent)
+            fd, name = tempfile.mkstemp(prefix=".voice-", suffix=".tmp", dir=self.path.parent)
+            temp = Path(name)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(data, handle)
             os.replace(temp, self.path)
         except OSError as exc:
-            log.warning("Cannot keep the voice baseline in %s: %s", self.path, exc)
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+            if not self._warned:  # once: an unwritable folder would otherwise log every turn
+                log.warning("Cannot keep the voice baseline in %s: %s", self.path, exc)
+                self._warned = True
 
 
 class VoiceCues:

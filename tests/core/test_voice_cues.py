@@ -91,3 +91,18 @@ def test_a_question_without_measures_leaves_the_baseline_as_it_is(tmp_path: Path
     cues = VoiceCues.in_folder(tmp_path)
     cues.learn(Question("Typed, or too short to measure"))
     assert cues.baseline.turns == 0 and not (tmp_path / BASELINE_NAME).exists()
+
+
+def test_a_baseline_that_cannot_be_written_says_so_once_and_the_turns_go_on(
+    tmp_path: Path, jfk: np.ndarray, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")
+    cues = VoiceCues.in_folder(blocker)
+    question = cues.question(speech_text(), jfk)
+    caplog.clear()  # reading it said so already
+    with caplog.at_level(logging.WARNING):
+        learn(cues, question, 2)
+    (record,) = caplog.records
+    assert "Cannot keep the voice baseline" in record.getMessage()
+    assert cues.baseline.turns == 2  # still learned for this run

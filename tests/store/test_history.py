@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from desktop_assistant.core.conversation import ContextLimits
 from desktop_assistant.errors import HistoryError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.store.history import DATABASE_NAME, HistoryStore
+from desktop_assistant.store.history_log import restore_conversation
 from desktop_assistant.store.history_records import MATCH_END, MATCH_START, TurnEnd
 from desktop_assistant.store.history_schema import SCHEMA_VERSION, migrate, schema_version
 from desktop_assistant.text.guard import GuardAction
@@ -298,3 +300,12 @@ def test_separate_stores_on_many_threads_keep_every_turn(tmp_path: Path) -> None
         assert len(store.search("writer question", limit=1000)) == writers * turns_each
     finally:
         store.close()
+
+
+def test_a_restored_conversation_sends_the_spoken_question_as_the_model_got_it(store: HistoryStore) -> None:
+    store.begin_turn("c", "t", "spoken", "Is it late?", voice=("(spoken quickly)", {"words_per_s": 6.0}))
+    store.end_turn("t", ended("It is nine."))
+    store.begin_turn("c", "u", "typed", "Thanks.")
+    store.end_turn("u", ended("You're welcome."))
+    restored = restore_conversation(store, "c", "", ContextLimits())
+    assert [e.question for e in restored.exchanges] == ["Is it late? (spoken quickly)", "Thanks."]

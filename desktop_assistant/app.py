@@ -18,6 +18,7 @@ from desktop_assistant.core.conversation import ContextLimits, Conversation
 from desktop_assistant.core.engine import CLOSE_S, Engine, EngineConfig, Stages
 from desktop_assistant.core.events import EventSink
 from desktop_assistant.core.listening import Microphone
+from desktop_assistant.core.voice_cues import VoiceCues
 from desktop_assistant.errors import AssistantError, AudioDeviceError, SecretStoreError
 from desktop_assistant.llm.base import ChatModel
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
@@ -131,6 +132,11 @@ def build_engine(
         speech_padding_ms=settings.audio.speech_padding_ms,
         early_reply=settings.audio.early_reply,
         guard=SpeechGuard.from_settings(settings.text),
+        voice_cues=(
+            VoiceCues.in_folder(context.paths.data_dir, settings.audio.vad_aggressiveness)
+            if settings.audio.voice_cues
+            else None
+        ),
     )
     if conversation is None:
         conversation = conversation_for(context, None, None)

@@ -89,6 +89,9 @@ class AudioSettings:
     early_reply: bool = _setting(
         True, "start the reply while the key is still held once you pause (heard only after the release)"
     )
+    voice_cues: bool = _setting(
+        True, "tell the model how a spoken question sounded (fast, loud, rising...) beside its words"
+    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from desktop_assistant.cancel import CancelToken
 from desktop_assistant.core.turn import Turn
+from desktop_assistant.core.voice_cues import Question
 
 Delivery = Callable[[], None]
 
@@ -25,7 +26,7 @@ Delivery = Callable[[], None]
 class ReplyAttempt:
     """A request for ``question`` on behalf of ``turn``."""
 
-    def __init__(self, turn: Turn, question: str, speculative: bool = False) -> None:
+    def __init__(self, turn: Turn, question: Question, speculative: bool = False) -> None:
         self.question = question
         self.speculative = speculative
         self.cancel = CancelToken() if speculative else turn.cancel

@@ -54,6 +54,7 @@ from desktop_assistant.core.keeping import TurnKeeping
 from desktop_assistant.core.listening import EagerListener, Microphone
 from desktop_assistant.core.turn import Turn
 from desktop_assistant.core.turn_log import TurnLog
+from desktop_assistant.core.voice_cues import Question, VoiceCues
 from desktop_assistant.core.worker import CancelWatchdog, StageWorker
 from desktop_assistant.courier import Courier
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ReplyInterrupted
@@ -80,6 +81,8 @@ class EngineConfig:
     speech_padding_ms: int = 300
     early_reply: bool = True
     guard: SpeechGuard = field(default_factory=SpeechGuard)
+    # Notes on how each spoken question sounded, for the model (None: off).
+    voice_cues: VoiceCues | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Engine:
         self._conversation = conversation
         self._keeping = TurnKeeping(turn_log)
         self._config = config or EngineConfig()
-        self._listener = EagerListener(stages.transcriber)
+        self._listener = EagerListener(stages.transcriber, self._config.voice_cues)
         self._microphone = microphone
         self._lock = threading.RLock()
         self._state = State.IDLE
@@ -215,7 +218,7 @@ class Engine:
             self._interrupt_current()
             live = self._begin_turn(images, source)
             live.turn.mark("release")
-        self._transcribed(live, text)
+        self._transcribed(live, Question(text))
         return live.turn
 
     def cancel(self) -> None:
@@ -240,30 +243,30 @@ class Engine:
         if heard.problem is not None:
             with self._lock:
                 self._emit(live, ProblemReported(live.turn.id, heard.problem.line()))
-        self._transcribed(live, heard.text)
+        self._transcribed(live, heard.question)
 
-    def _transcribed(self, live: LiveTurn, text: str) -> None:
+    def _transcribed(self, live: LiveTurn, question: Question) -> None:
         with self._lock:
             if live.turn.cancel.is_set() or live.ended:
                 return
-            live.transcript = text
-            self._emit(live, TranscriptReady(live.turn.id, text))
+            live.question = question
+            self._emit(live, TranscriptReady(live.turn.id, question.text))
             self._set_state(live, State.THINKING)
-            early = live.early_reply_for(text)
+            early = live.early_reply_for(question)
         if early is not None and self._keep_early(live, early):
             return
-        attempt = ReplyAttempt(live.turn, text)
+        attempt = ReplyAttempt(live.turn, question)
         with self._lock:
             live.attempt = attempt
         self._llm.put(ThinkJob(live, attempt))
 
-    def _quiet(self, live: LiveTurn, text: str | None) -> None:
-        """The user went quiet with the key held (``text``: what they said), or spoke again (None)."""
+    def _quiet(self, live: LiveTurn, question: Question | None) -> None:
+        """The user went quiet with the key held (``question``: what they said), or spoke again (None)."""
         with self._lock:
             live.drop_early_reply()
-            if text is None or not text.strip() or live.turn.cancel.is_set() or live.ended:
+            if question is None or not question.text.strip() or live.turn.cancel.is_set() or live.ended:
                 return
-            attempt = live.start_early_reply(text)
+            attempt = live.start_early_reply(question)
         self._llm.put(ThinkJob(live, attempt))
 
     def _keep_early(self, live: LiveTurn, attempt: ReplyAttempt) -> bool:
@@ -330,7 +333,7 @@ class Engine:
             if live.images:
                 chat.check_ready(needs_vision=True, cancel=attempt.cancel)
             attempt.mark("llm_request")
-            messages = live.conversation.request(attempt.question, live.images)
+            messages = live.conversation.request(attempt.question.message, live.images)
             learn = partial(live.conversation.learn, messages)
             for delta in chat.stream_reply(messages, attempt.cancel, on_counts=learn):
                 attempt.mark("llm_first_token")

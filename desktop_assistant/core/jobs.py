@@ -16,6 +16,7 @@ from desktop_assistant.core.heard import heard_text
 from desktop_assistant.core.listening import Utterance
 from desktop_assistant.core.timings import turn_timings
 from desktop_assistant.core.turn import Turn
+from desktop_assistant.core.voice_cues import Question
 from desktop_assistant.errors import AssistantError, ReplyInterrupted
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.text.guard import GuardAction
@@ -26,7 +27,8 @@ class LiveTurn:
     """A turn and what it produced so far: written by the workers under the engine's lock.
 
     ``conversation`` is the one the turn belongs to (a later switch does not move it); ``source`` says
-    whether the question was ``"spoken"`` or ``"typed"``. ``attempt`` is the request for its reply now
+    whether the question was ``"spoken"`` or ``"typed"``; ``question`` is its words (the transcript)
+    and the note on how it sounded. ``attempt`` is the request for its reply now
     under way (a speculative one while the key is held); ``asked`` is set once the question is kept.
     """
 
@@ -34,7 +36,7 @@ class LiveTurn:
     conversation: Conversation
     source: str
     images: tuple[PreparedImage, ...] = ()
-    transcript: str = ""
+    question: Question = field(default_factory=lambda: Question(""))
     reply: list[str] = field(default_factory=list)
     chunks: list[tuple[str, float]] = field(default_factory=list)
     error: AssistantError | None = None
@@ -46,9 +48,14 @@ class LiveTurn:
     attempt: ReplyAttempt | None = None
     asked: bool = False
 
+    @property
+    def transcript(self) -> str:
+        """The question's words."""
+        return self.question.text
+
     # The early reply (asked while the key is held); the engine calls these with its lock held.
 
-    def start_early_reply(self, question: str) -> ReplyAttempt:
+    def start_early_reply(self, question: Question) -> ReplyAttempt:
         """Ask ``question`` speculatively, dropping any early reply before it."""
         self.drop_early_reply()
         self.attempt = ReplyAttempt(self.turn, question, speculative=True)
@@ -63,8 +70,9 @@ class LiveTurn:
             self.attempt = None
             self.turn.mark("speculation_dropped")
 
-    def early_reply_for(self, question: str) -> ReplyAttempt | None:
-        """The early reply when it asked ``question`` (the final transcript); else it is dropped."""
+    def early_reply_for(self, question: Question) -> ReplyAttempt | None:
+        """The early reply when it asked ``question`` (the final transcript and its note); else it is
+        dropped."""
         early = self.attempt
         if early is not None and not early.confirmed and early.question == question:
             return early

@@ -39,10 +39,20 @@ class TurnKeeping:
         only up to ``ended.heard``), the log all of it."""
         cut_off = cut or ended.blocked or ended.incomplete
         failed = ended.error is not None
-        live.conversation.record(live.transcript, live.images, ended.reply, ended.heard, cut_off, failed)
+        question = live.question.message  # as the model was asked: the words and the note
+        live.conversation.record(question, live.images, ended.reply, ended.heard, cut_off, failed)
         if self._log is not None and live.transcript:
             self._log.ended(self._asked(live), ended)
 
     @staticmethod
     def _asked(live: LiveTurn) -> AskedTurn:
-        return AskedTurn(live.conversation.id, live.turn.id, live.source, live.transcript, live.images)
+        question = live.question
+        return AskedTurn(
+            live.conversation.id,
+            live.turn.id,
+            live.source,
+            question.text,
+            live.images,
+            question.cues,
+            question.measures,
+        )

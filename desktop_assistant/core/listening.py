@@ -4,8 +4,12 @@ Whenever the voice activity detector hears the speech stop (for ``WORD_MARGIN_S`
 one pass transcribes all of the recording so far. Passes while the speech goes on would only delay that
 one: each pass hears the whole recording again, so only a pass that covers all the speech is ever used.
 When the user has then been quiet for ``QUIET_S`` with the key still held, the listener says so
-(``on_quiet(text)``): the engine may start the reply early, to be played only after the release.
+(``on_quiet(question)``): the engine may start the reply early, to be played only after the release.
 Speech that resumes takes that back (``on_quiet(None)``).
+
+With ``VoiceCues``, each question carries the note on how it sounded, measured on the speech alone: the
+early question's note, taken on the audio so far, is the one the final question gets when only silence
+followed. The user's voice baseline learns each final question once it is heard.
 
 At release, if the detector finds only silence after the end of the last pass, that pass's text is the
 answer: at once when the user had been quiet for ``QUIET_S`` already (the capture's tail could only
@@ -30,6 +34,7 @@ import numpy.typing as npt
 from desktop_assistant.audio.capture import CaptureInterrupted
 from desktop_assistant.audio.vad import SpeechTracker, speech_bounds
 from desktop_assistant.core.turn import Turn
+from desktop_assistant.core.voice_cues import Question, VoiceCues
 from desktop_assistant.errors import AssistantError, NoSpeechError
 from desktop_assistant.stt.base import SAMPLE_RATE, Transcriber
 
@@ -41,8 +46,8 @@ IDLE_WAIT_S = 0.05
 WORD_MARGIN_S = 0.1
 # This much silence after the speech with the key still held: the user has finished, for now.
 QUIET_S = 0.3
-# Told the transcript once the user has been quiet with the key held; None when the speech resumes.
-OnQuiet = Callable[[str | None], None]
+# Told the question once the user has been quiet with the key held; None when the speech resumes.
+OnQuiet = Callable[[Question | None], None]
 
 
 class Utterance(Protocol):
@@ -72,9 +77,9 @@ class Microphone(Protocol):
 
 @dataclass(frozen=True)
 class Heard:
-    """A turn's transcript; ``problem`` is the microphone failure that cut the recording short, if any."""
+    """A turn's question; ``problem`` is the microphone failure that cut the recording short, if any."""
 
-    text: str
+    question: Question
     problem: AssistantError | None = None
 
 
@@ -91,8 +96,9 @@ class VadConfig(Protocol):
 class EagerListener:
     """Runs on the STT worker: turns a held key or a recording into the turn's transcript."""
 
-    def __init__(self, transcriber: Transcriber | None) -> None:
+    def __init__(self, transcriber: Transcriber | None, cues: VoiceCues | None = None) -> None:
         self._transcriber = transcriber
+        self._cues = cues
 
     def transcribe(
         self,
@@ -104,11 +110,15 @@ class EagerListener:
         """The transcript of a live utterance or a recording, or None when the turn was cancelled
         meanwhile. Raises ``NoSpeechError`` (or the microphone's failure, when it left no speech)."""
         if isinstance(source, np.ndarray):
-            return self._final(turn, source, vad, None)
-        try:
-            return self._live(turn, source, vad, on_quiet)
-        finally:
-            source.discard()  # whatever happened, the utterance stops recording (no-op once ended)
+            heard = self._final(turn, source, vad, None)
+        else:
+            try:
+                heard = self._live(turn, source, vad, on_quiet)
+            finally:
+                source.discard()  # whatever happened, the utterance stops recording (no-op once ended)
+        if heard is not None and self._cues is not None:
+            self._cues.learn(heard.question)
+        return heard
 
     def _live(self, turn: Turn, source: Utterance, vad: VadConfig, on_quiet: OnQuiet | None) -> Heard | None:
         passes = _Passes(SpeechTracker(vad.vad_aggressiveness))
@@ -129,7 +139,7 @@ class EagerListener:
             turn.mark("eager_hit")
             if not passes.text.strip():
                 raise problem or _no_speech()
-            return Heard(passes.text, problem)
+            return Heard(self._passes_question(passes, audio), problem)
         return self._final(turn, audio, vad, problem)
 
     def _eager_passes(
@@ -142,7 +152,7 @@ class EagerListener:
                 # Silence since the last pass changes nothing: no pass, so none is in flight at release.
                 if on_quiet is not None and not told and passes.quiet(audio):
                     told = True
-                    on_quiet(passes.text)
+                    on_quiet(self._passes_question(passes, audio))
                 turn.released.wait(IDLE_WAIT_S)
                 continue
             if told and on_quiet is not None:
@@ -172,7 +182,21 @@ class EagerListener:
             return None
         if not text.strip():
             raise problem or _no_speech()
-        return Heard(text, problem)
+        return Heard(self._question(text, audio), problem)
+
+    def _passes_question(self, passes: _Passes, audio: npt.NDArray[np.float32]) -> Question:
+        """The last pass's question; its note is measured once per speech (only silence since then
+        changes nothing), so the release reuses what the early reply asked."""
+        key = (passes.text, passes.tracker.update(audio))
+        if passes.question is None or passes.question_key != key:
+            passes.question, passes.question_key = self._question(passes.text, audio), key
+        return passes.question
+
+    def _question(self, text: str, audio: npt.NDArray[np.float32]) -> Question:
+        """``text`` as the question, with the note on how ``audio`` sounded when cues are on."""
+        if self._cues is None or not text.strip():
+            return Question(text)
+        return self._cues.question(text, audio)
 
 
 @dataclass
@@ -182,6 +206,9 @@ class _Passes:
     tracker: SpeechTracker
     covered: int = 0
     text: str = ""
+    # The question of ``text`` with its note, and the (text, speech end) it was measured for.
+    question: Question | None = None
+    question_key: tuple[str, int | None] = ("", None)
 
     def heard_all(self, audio: npt.NDArray[np.float32]) -> bool:
         """Did the last pass hear all the speech in ``audio`` so far, its last word whole? (Nothing to

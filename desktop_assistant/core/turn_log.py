@@ -6,7 +6,7 @@ question is kept), ``replying`` as the reply streams, ``ended`` once with what t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from desktop_assistant.core.events import TurnEnded
@@ -15,13 +15,16 @@ from desktop_assistant.llm.base import PreparedImage
 
 @dataclass(frozen=True)
 class AskedTurn:
-    """A question: its turn and conversation, whether it was ``"spoken"`` or ``"typed"``, its images."""
+    """A question: its turn and conversation, whether it was ``"spoken"`` or ``"typed"``, its images, and
+    for a spoken one the note on how it sounded (``voice_cues``, "" for none) with its measures."""
 
     conversation_id: str
     turn_id: str
     source: str
     question: str
     images: tuple[PreparedImage, ...] = ()
+    voice_cues: str = ""
+    voice_measures: dict[str, float | None] = field(default_factory=dict)
 
 
 class TurnLog(Protocol):

@@ -95,11 +95,13 @@ class HistoryStore:
         images: Sequence[PreparedImage] = (),
         models: dict[str, str] | None = None,
         store_images: bool = True,
+        voice: tuple[str, dict[str, float | None]] = ("", {}),
     ) -> None:
-        """Keep a question before the model is asked (the conversation is created with it). Writing the
-        same turn again changes nothing."""
+        """Keep a question before the model is asked (the conversation is created with it), with the note
+        on how it sounded and its measures (``voice``). Writing the same turn again changes nothing."""
         now = time.time()
         stored = [self._images.save(turn_id, n, image, store_images) for n, image in enumerate(images)]
+        voice_row = (voice[0], json.dumps(voice[1]))
         with self._write() as db:
             db.execute(
                 "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)"
@@ -107,9 +109,9 @@ class HistoryStore:
                 (conversation_id, title_for(question), now, now),
             )
             inserted = db.execute(
-                "INSERT INTO turns (id, conversation_id, created_at, source, question, models)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-                (turn_id, conversation_id, now, source, question, json.dumps(models or {})),
+                "INSERT INTO turns (id, conversation_id, created_at, source, question, models, voice_cues,"
+                " voice_measures) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (turn_id, conversation_id, now, source, question, json.dumps(models or {}), *voice_row),
             ).rowcount
             if inserted:
                 db.executemany(
@@ -218,7 +220,8 @@ class HistoryStore:
         """A conversation's turns, oldest first."""
         rows = self._read(
             "SELECT id, conversation_id, created_at, ended_at, source, question, reply, spoken, heard,"
-            " interrupted, incomplete, blocked, guard_actions, models, timings, error FROM turns"
+            " interrupted, incomplete, blocked, guard_actions, models, timings, error, voice_cues,"
+            " voice_measures FROM turns"
             " WHERE conversation_id = ? ORDER BY seq",
             (conversation_id,),
         )
@@ -337,6 +340,8 @@ def _turn(row: tuple[Any, ...], images: tuple[StoredImage, ...]) -> TurnRecord:
         models,
         timings,
         error,
+        voice_cues,
+        voice_measures,
     ) = row
     return TurnRecord(
         id=turn_id,
@@ -356,6 +361,8 @@ def _turn(row: tuple[Any, ...], images: tuple[StoredImage, ...]) -> TurnRecord:
         models=json.loads(models),
         timings_ms=json.loads(timings),
         error=error,
+        voice_cues=voice_cues,
+        voice_measures=json.loads(voice_measures),
     )
 
 

@@ -116,7 +116,7 @@ def _turn_lines(turn: TurnRecord) -> list[str]:
 
 
 def _notes(turn: TurnRecord) -> list[str]:
-    notes = []
+    notes = [f"Voice: {turn.voice_cues}"] if turn.voice_cues else []
     if turn.interrupted:
         heard = " ".join(turn.heard.split())
         notes.append(f"Interrupted — heard: {heard}" if heard else "Interrupted before any of it was heard")

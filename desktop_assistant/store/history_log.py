@@ -106,6 +106,7 @@ class HistoryLog:
             turn.images,
             models,
             self._store_images,
+            (turn.voice_cues, turn.voice_measures),
         )
         return turn.conversation_id
 
@@ -143,8 +144,10 @@ def exchange_of(turn: TurnRecord) -> Exchange | None:
     images: tuple[PreparedImage, ...] = tuple(
         image for image in (stored.prepared() for stored in turn.images) if image is not None
     )
-    # Images not kept (history.store_images off, or removed) leave the note an older image leaves.
-    question = f"{turn.question}\n{IMAGE_NOTE}" if turn.images and not images else turn.question
+    # The question as the model got it, with the note on how it sounded; images not kept
+    # (history.store_images off, or removed) leave the note an older image leaves.
+    question = f"{turn.question} {turn.voice_cues}" if turn.voice_cues else turn.question
+    question = f"{question}\n{IMAGE_NOTE}" if turn.images and not images else question
     never_ended = turn.ended_at is None
     heard = turn.spoken if never_ended else turn.heard
     cut_off = never_ended or turn.interrupted or turn.incomplete or turn.blocked

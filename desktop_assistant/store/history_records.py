@@ -53,7 +53,9 @@ class StoredImage:
 
 @dataclass(frozen=True)
 class TurnRecord:
-    """One stored turn. ``ended_at`` None: the turn never ended (the app was killed mid-reply)."""
+    """One stored turn. ``ended_at`` None: the turn never ended (the app was killed mid-reply).
+    ``voice_cues`` is the note on how a spoken question sounded (sent after it to the model), with the
+    measures behind it."""
 
     id: str
     conversation_id: str
@@ -72,6 +74,8 @@ class TurnRecord:
     models: dict[str, str] = field(default_factory=dict)
     timings_ms: dict[str, float | None] = field(default_factory=dict)
     error: str | None = None
+    voice_cues: str = ""
+    voice_measures: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def cut_short(self) -> bool:

@@ -70,7 +70,13 @@ _V2 = (
     "INSERT INTO turns_fts (turns_fts) VALUES ('rebuild')",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Version 3: the note on how a spoken question sounded, as the model got it, and the measures behind it.
+_V3 = (
+    "ALTER TABLE turns ADD COLUMN voice_cues TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE turns ADD COLUMN voice_measures TEXT NOT NULL DEFAULT '{}'",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -38,6 +38,13 @@ class AudioPage(SettingsPage):
             self.tr("Start the &reply when I pause, before I let go"),
             self.tr("The answer is prepared while the key is still held; it is heard only after you let go."),
         )
+        self.voice_cues = self.check_box(
+            "audio.voice_cues",
+            self.tr("Tell the assistant how I &sounded"),
+            self.tr(
+                "A spoken question that sounded unusual for you goes with a short note (e.g. spoken quickly)."
+            ),
+        )
         self._visible = False
         self._meter_device: str | None = None
         self._level: MicrophoneLevel | None = None

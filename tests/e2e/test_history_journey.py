@@ -162,7 +162,7 @@ def test_a_conversation_survives_a_kill_is_found_exported_and_continued(
     users = [m for m in messages if m["role"] == "user"]
     answers = [m["content"] for m in messages if m["role"] == "assistant"]
     assert [m["content"] for m in users] == [
-        spoken.question,
+        f"{spoken.question} {spoken.voice_cues}".strip(),  # as the model got it, with any voice note
         f"{CHART_QUESTION}\n{IMAGE_NOTE}",  # older than llm.images_in_context: only a note is sent
         stopped.question,
         killed.question,

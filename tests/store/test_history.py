@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from desktop_assistant.core.conversation import ContextLimits
 from desktop_assistant.errors import HistoryError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.store.history import DATABASE_NAME, HistoryStore
+from desktop_assistant.store.history_log import restore_conversation
 from desktop_assistant.store.history_records import MATCH_END, MATCH_START, TurnEnd
 from desktop_assistant.store.history_schema import SCHEMA_VERSION, migrate, schema_version
 from desktop_assistant.text.guard import GuardAction
@@ -59,9 +61,9 @@ def test_a_new_file_gets_every_migration(tmp_path: Path) -> None:
     store = HistoryStore(tmp_path / "history")
     store.close()
     with sqlite3.connect(tmp_path / "history" / DATABASE_NAME) as db:
-        assert schema_version(db) == SCHEMA_VERSION == 2
+        assert schema_version(db) == SCHEMA_VERSION == 3
         columns = {row[1] for row in db.execute("PRAGMA table_info(turns)")}
-        assert "guard_actions" in columns
+        assert {"guard_actions", "voice_cues", "voice_measures"} <= columns
         assert db.execute("SELECT name FROM sqlite_master WHERE name = 'turns_fts'").fetchone()
     db.close()
 
@@ -89,7 +91,7 @@ def test_a_version_1_file_is_upgraded_in_place_and_its_rows_are_searchable(tmp_p
             "The moon pulls the sea.",
             {"total": 900.0},
         )
-        assert turn.guard_actions == ()
+        assert turn.guard_actions == () and (turn.voice_cues, turn.voice_measures) == ("", {})
         assert turn.images[0].name == "beach.png" and turn.images[0].file is None
         assert store.conversation("old").title == "Tides"
         (hit,) = store.search("moon")
@@ -99,8 +101,21 @@ def test_a_version_1_file_is_upgraded_in_place_and_its_rows_are_searchable(tmp_p
     finally:
         store.close()
     with sqlite3.connect(folder / DATABASE_NAME) as check:
-        assert schema_version(check) == 2
+        assert schema_version(check) == SCHEMA_VERSION
     check.close()
+
+
+def test_a_spoken_question_keeps_its_voice_note_and_measures(store: HistoryStore) -> None:
+    measures = {"words_per_s": 6.1, "loudness_dbfs": -7.4, "pitch_hz": 244.8, "end_slope_st_s": None}
+    store.begin_turn("c", "t", "spoken", "Is it late?", voice=("(spoken quickly and loudly)", measures))
+    store.begin_turn("c", "u", "typed", "And now?")
+    spoken, typed = store.turns("c")
+    assert (spoken.question, spoken.voice_cues, spoken.voice_measures) == (
+        "Is it late?",
+        "(spoken quickly and loudly)",
+        measures,
+    )
+    assert (typed.voice_cues, typed.voice_measures) == ("", {})
 
 
 def test_a_file_from_a_newer_app_is_refused(tmp_path: Path) -> None:
@@ -285,3 +300,12 @@ def test_separate_stores_on_many_threads_keep_every_turn(tmp_path: Path) -> None
         assert len(store.search("writer question", limit=1000)) == writers * turns_each
     finally:
         store.close()
+
+
+def test_a_restored_conversation_sends_the_spoken_question_as_the_model_got_it(store: HistoryStore) -> None:
+    store.begin_turn("c", "t", "spoken", "Is it late?", voice=("(spoken quickly)", {"words_per_s": 6.0}))
+    store.end_turn("t", ended("It is nine."))
+    store.begin_turn("c", "u", "typed", "Thanks.")
+    store.end_turn("u", ended("You're welcome."))
+    restored = restore_conversation(store, "c", "", ContextLimits())
+    assert [e.question for e in restored.exchanges] == ["Is it late? (spoken quickly)", "Thanks."]

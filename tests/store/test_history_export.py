@@ -25,6 +25,14 @@ from desktop_assistant.text.guard import GuardAction
 from tests.store.test_history import ended, png
 
 PHONE = GuardAction("redacted", "phone number", "555-123-4567", (5, 17))
+CUES = "(spoken quickly, rising at the end)"
+MEASURES = {
+    "speech_s": 1.2,
+    "words_per_s": 6.2,
+    "loudness_dbfs": -18.0,
+    "pitch_hz": 210.5,
+    "end_slope_st_s": 11.0,
+}
 TIMINGS = {"stt": 380.0, "llm_first_token": 420.0, "first_audio": 1234.0, "total": 4010.0, "llm_total": None}
 
 
@@ -33,7 +41,9 @@ def store(tmp_path: Path) -> Iterator[HistoryStore]:
     opened = HistoryStore(tmp_path / "history")
     opened.begin_turn("conv", "image", "typed", "What colour is this?", [png()], {"llm": "gemma3:4b"})
     opened.end_turn("image", ended("It is blue.", timings_ms=TIMINGS))
-    opened.begin_turn("conv", "cut", "spoken", "Tell me about tides", models={"stt": "tiny.en"})
+    opened.begin_turn(
+        "conv", "cut", "spoken", "Tell me about tides", models={"stt": "tiny.en"}, voice=(CUES, MEASURES)
+    )
     opened.end_turn(
         "cut", ended("Tides come from the moon and the sun.", heard="Tides come from", interrupted=True)
     )
@@ -99,6 +109,8 @@ def test_json_holds_every_field_of_every_turn(store: HistoryStore) -> None:
     assert image_turn["timings_ms"]["first_audio"] == 1234.0
     assert image_turn["models"] == {"llm": "gemma3:4b"}
     assert (cut["interrupted"], cut["heard"], cut["source"]) == (True, "Tides come from", "spoken")
+    assert (cut["voice_cues"], cut["voice_measures"]) == (CUES, MEASURES)
+    assert (guard["voice_cues"], guard["voice_measures"]) == ("", {})
     assert guard["guard_actions"] == [
         {"kind": "redacted", "rule": "phone number", "text": "555-123-4567", "span": [5, 17]}
     ]
@@ -127,6 +139,7 @@ def test_markdown_reads_as_a_transcript(store: HistoryStore) -> None:
     assert "Timings: stt 380 ms · first token 420 ms · first audio 1.2 s · total 4.0 s" in text
     assert "**Assistant:** Tides come from the moon and the sun." in text
     assert "- Interrupted — heard: Tides come from" in text
+    assert f"- Voice: {CUES}" in text and text.count("- Voice:") == 1
     assert "**Assistant:** Call 555-123-4567 any time." in text
     assert "- Redacted in speech: 555-123-4567 (phone number)" in text
     assert "**Assistant:** (no reply)" in text

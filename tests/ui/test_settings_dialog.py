@@ -186,6 +186,8 @@ def test_changes_are_saved_at_once_and_shown_again(
     choose(dialog.audio_page.input_device, "USB Headset")
     choose(dialog.audio_page.output_device, "Built-in Speakers")
     dialog.audio_page.early_reply.click()
+    assert dialog.audio_page.voice_cues.isChecked()  # on by default
+    dialog.audio_page.voice_cues.click()
     dialog.hotkey_page.min_press.setValue(400)
     choose(dialog.hotkey_page.backend, "portal")
     choose(dialog.speech_page.model, "small.en")
@@ -204,7 +206,12 @@ def test_changes_are_saved_at_once_and_shown_again(
 
     assert saved_file(store) == {
         "schema_version": 1,
-        "audio": {"input_device": "USB Headset", "output_device": "Built-in Speakers", "early_reply": False},
+        "audio": {
+            "input_device": "USB Headset",
+            "output_device": "Built-in Speakers",
+            "early_reply": False,
+            "voice_cues": False,
+        },
         "ui": {"min_press_ms": 400, "hotkey_backend": "portal"},
         "stt": {"model": "small.en", "language": "de", "vocabulary": ["Kubernetes", "Nguyen"]},
         "llm": {"model": "llama3.2:1b", "persona": "You are terse."},
@@ -216,13 +223,13 @@ def test_changes_are_saved_at_once_and_shown_again(
         },
         "history": {"keep_days": 30, "store_images": False, "enabled": False},
     }
-    assert len(saved) == 18
+    assert len(saved) == 19
     assert saved[-1] == store.load()
     dialog.close()
 
     again = open_dialog()
     assert again.audio_page.input_device.currentData() == "USB Headset"
-    assert not again.audio_page.early_reply.isChecked()
+    assert not again.audio_page.early_reply.isChecked() and not again.audio_page.voice_cues.isChecked()
     assert again.hotkey_page.min_press.value() == 400
     assert again.hotkey_page.backend.currentData() == "portal"
     assert again.speech_page.model.currentText() == "small.en"

@@ -172,6 +172,7 @@ def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str,
             "conversation_id": kept_in,
             "turn_id": ended.turn_id,
             "transcript": ended.transcript,
+            "voice_cues": ended.voice_cues,
             "reply": ended.reply,
             "spoken": ended.spoken,
             "audio_out": str(args.out.resolve()) if wrote else None,
@@ -183,7 +184,7 @@ def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str,
         print(json.dumps(out, ensure_ascii=False))
         return
     if args.audio is not None:
-        print(f"You said: {ended.transcript}")
+        print(f"You said: {ended.transcript}" + (f" {ended.voice_cues}" if ended.voice_cues else ""))
     if ended.reply:
         print(ended.reply + (" [incomplete]" if ended.incomplete else ""))
     if wrote:

@@ -250,7 +250,7 @@ class Engine:
             if live.turn.cancel.is_set() or live.ended:
                 return
             live.question = question
-            self._emit(live, TranscriptReady(live.turn.id, question.text))
+            self._emit(live, TranscriptReady(live.turn.id, question.text, question.cues))
             self._set_state(live, State.THINKING)
             early = live.early_reply_for(question)
         if early is not None and self._keep_early(live, early):

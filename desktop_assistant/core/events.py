@@ -34,10 +34,12 @@ class StateChanged:
 
 @dataclass(frozen=True)
 class TranscriptReady:
-    """What the user said (or typed), final for this turn."""
+    """What the user said (or typed), final for this turn; ``cues``: the note on how a spoken question
+    sounded, sent to the model after it ("" for none)."""
 
     turn_id: str
     text: str
+    cues: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class TurnEnded:
     """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
 
     ``blocked``: a block phrase stopped the reply's speech; ``spoken`` holds only what came before it.
-    ``guard_actions``: what the guard did (redacted, replaced, blocked), in order.
+    ``guard_actions``: what the guard did (redacted, replaced, blocked), in order. ``voice_cues``: the
+    note on how the question sounded, as the model got it.
     """
 
     turn_id: str
@@ -96,6 +99,7 @@ class TurnEnded:
     timings_ms: dict[str, float | None]
     blocked: bool = False
     guard_actions: tuple[GuardAction, ...] = ()
+    voice_cues: str = ""
 
 
 Event = (

@@ -112,6 +112,7 @@ class LiveTurn:
             timings_ms=turn_timings(self.turn),
             blocked=self.blocked,
             guard_actions=tuple(self.guard_actions),
+            voice_cues=self.question.cues,
         )
 
 

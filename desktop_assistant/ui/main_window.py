@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             self._apply_state(event.state)
         elif isinstance(event, TranscriptReady):
             images = self.tray.take_sent(event.turn_id) + self._resent.pop(event.turn_id, ())
-            self.transcript.add_question(event.turn_id, event.text, images)
+            self.transcript.add_question(event.turn_id, event.text, images, event.cues)
         elif isinstance(event, ReplyDelta):
             self.transcript.append_reply(event.turn_id, event.text)
         elif isinstance(event, GuardApplied):

@@ -57,10 +57,10 @@ class TranscriptView(QScrollArea):
         """The whole conversation in plain text, oldest turn first (for the clipboard)."""
         return "\n\n".join(view.as_text() for view in self._turns.values())
 
-    def add_question(self, turn_id: str, text: str, images: Sequence[PendingImage]) -> None:
-        """A turn's question is final: show it with its images."""
+    def add_question(self, turn_id: str, text: str, images: Sequence[PendingImage], cues: str = "") -> None:
+        """A turn's question is final: show it with its images and the note on how it sounded."""
         view = self._view(turn_id)
-        view.set_question(text)
+        view.set_question(text, cues=cues)
         view.add_images(images)
 
     def add_images(self, turn_id: str, images: Sequence[PendingImage]) -> None:
@@ -91,7 +91,7 @@ class TranscriptView(QScrollArea):
         self.clear()
         for record in turns:
             view = self._view(record.id)
-            view.set_question(record.question, record.created_at)
+            view.set_question(record.question, record.created_at, record.voice_cues)
             failed = record.error is not None
             retry_images = []
             for stored in record.images:

@@ -192,11 +192,15 @@ class TurnView(QFrame):
         self._layout.addLayout(assistant_row)
         self._style_bubbles()
 
-    def set_question(self, text: str, when: float | None = None) -> None:
-        """Show what the user said or typed, at ``when`` (default: now)."""
+    def set_question(self, text: str, when: float | None = None, cues: str = "") -> None:
+        """Show what the user said or typed, at ``when`` (default: now), and beside the time how a spoken
+        question sounded (``cues``, the note the model got with it)."""
         self.question.setText(text)
         self.question.show()
-        self.question_time.setText(clock(time.time() if when is None else when))
+        stamp = clock(time.time() if when is None else when)
+        sounded = cues.strip().strip("()")
+        self.question_time.setText(f"{sounded} · {stamp}" if sounded else stamp)
+        self.question_time.setToolTip(self.tr("How you sounded, as the model was told") if sounded else "")
         self.question_time.show()
         self.user_bubble.show()
         self._fit_user_bubble(self.width())

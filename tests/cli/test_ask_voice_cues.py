@@ -62,6 +62,7 @@ def test_the_hurried_recording_reaches_the_model_with_its_note(asked: Asked) -> 
     question = first.body["messages"][-1]
     assert question == {"role": "user", "content": f"{asked.hurried['transcript']} {NOTE}"}
     assert "fellow americans" in asked.hurried["transcript"].lower()
+    assert (asked.hurried["voice_cues"], asked.plain["voice_cues"]) == (NOTE, "")
 
 
 def test_the_plain_recording_goes_without_and_the_past_note_stays(asked: Asked) -> None:

@@ -5,7 +5,9 @@ It reads the chunks that the chunker emits, in order. The chunker cuts after pun
 follows, which no e-mail address, phone, card or IBAN holds, or between words but never next to a number or
 between two capitalized words, so those never straddle two chunks. A block phrase or redact pattern may
 hold such a cut ("well, actually"), so each chunk is read together with the chunk before it, and only what
-lies in the new chunk changes: what was spoken cannot be taken back. ``pii.py`` finds the private data.
+lies in the new chunk changes: what was spoken cannot be taken back. So that none of a block or never-speak
+phrase is spoken before the cut, a chunk that ends with its first words waits for the next one
+(``ends_inside_phrase``; ``ReplySpeech`` holds it). ``pii.py`` finds the private data.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class SpeechGuard:
     ) -> None:
         self._block = _phrases_pattern(block_phrases)
         self._never = _phrases_pattern(never_speak)
+        self._openings = _openings((*block_phrases, *never_speak))
         self._patterns = tuple(compile_pattern(p) for p in redact_patterns)
         self._pii = pii.PiiFinder(pii.phone_region(phone_region)) if redact_pii else None
 
@@ -72,6 +75,12 @@ class SpeechGuard:
     def for_reply(self) -> ReplyGuard:
         """A fresh reader for the chunks of one reply."""
         return ReplyGuard(self)
+
+    def ends_inside_phrase(self, text: str) -> bool:
+        """Whether ``text`` ends with the first words of a block phrase or never-speak phrase, not all of
+        them: the rest may follow in the next chunk, so ``text`` must not be spoken before it is seen."""
+        words = tuple(text.casefold().split())
+        return any(words[-len(opening) :] == opening for opening in self._openings)
 
     def block_match(self, text: str, start: int = 0) -> GuardAction | None:
         """The block phrase in ``text`` that reaches past ``start``, as the action it causes (its span
@@ -148,6 +157,15 @@ def _phrases_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
     unique = sorted({" ".join(p.split()) for p in phrases if p.strip()}, key=len, reverse=True)
     alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in unique)
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if unique else None
+
+
+def _openings(phrases: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    """The first words of each phrase of two words or more, every proper prefix of them, in lower case."""
+    openings: set[tuple[str, ...]] = set()
+    for phrase in phrases:
+        words = tuple(phrase.casefold().split())
+        openings.update(words[:count] for count in range(1, len(words)))
+    return frozenset(openings)
 
 
 def _merged(hits: Iterable[_Hit]) -> list[_Hit]:

@@ -322,6 +322,35 @@ def test_a_never_speak_word_is_spoken_as_something_in_any_case_as_a_whole_word()
     ]
 
 
+FILLER = ["we", "all", "love", "the", "idea", "of", "a", "quiet", "walk", "home"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(st.sampled_from(FILLER), max_size=8),
+    after=st.lists(st.sampled_from(FILLER), min_size=1, max_size=8),
+    phrase=st.sampled_from(["ice cream", "deep blue sea", "well, actually"]),
+    sizing=st.builds(ChunkSizing, st.integers(1, 4), st.integers(1, 4), st.integers(1, 6)),
+    cuts=st.lists(st.integers(1, 200), max_size=10),
+)
+def test_a_phrase_the_chunker_cuts_is_guarded_before_any_of_it_is_spoken(
+    before: list[str], after: list[str], phrase: str, sizing: ChunkSizing, cuts: list[int]
+) -> None:
+    text = " ".join([*before, phrase, *after]) + "."
+    never = ReplySpeech(sizing, SpeechGuard(never_speak=[phrase]))
+    assert " ".join(fed(never, text, cuts)) == " ".join([*before, "something", *after]) + "."
+    blocked = ReplySpeech(sizing, SpeechGuard(block_phrases=[phrase]))
+    spoken = " ".join(fed(blocked, text, cuts))
+    assert blocked.blocked and phrase.split()[0] not in spoken.split()[len(before) :]
+
+
+def fed(speech: ReplySpeech, text: str, cuts: list[int]) -> list[str]:
+    """The chunks ``speech`` gives for ``text`` streamed in deltas cut at ``cuts``."""
+    bounds = sorted({0, len(text), *(c for c in cuts if c < len(text))})
+    chunks = [chunk for a, b in itertools.pairwise(bounds) for chunk in speech.feed(text[a:b])]
+    return chunks + speech.finish()
+
+
 def test_a_never_speak_word_inside_private_data_is_redacted_with_it() -> None:
     reply = SpeechGuard(never_speak=["bob"]).for_reply()
     assert reply.screen("Mail bob@example.com, Bob.") == "Mail redacted, something."

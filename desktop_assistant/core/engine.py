@@ -212,13 +212,16 @@ class Engine:
         self._stt.put(HearJob(live, audio))
         return live.turn
 
-    def ask_text(self, text: str, images: tuple[PreparedImage, ...] = (), source: str = "typed") -> Turn:
-        """A typed turn (or a retried one, of either ``source``), interrupting any turn in progress."""
+    def ask_text(
+        self, text: str, images: tuple[PreparedImage, ...] = (), source: str = "typed", cues: str = ""
+    ) -> Turn:
+        """A typed turn (or a retried one, of either ``source``, with a spoken one's voice note ``cues``),
+        interrupting any turn in progress."""
         with self._lock:
             self._interrupt_current()
             live = self._begin_turn(images, source)
             live.turn.mark("release")
-        self._transcribed(live, Question(text))
+        self._transcribed(live, Question(text, cues))
         return live.turn
 
     def cancel(self) -> None:

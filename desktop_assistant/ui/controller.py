@@ -247,7 +247,7 @@ class AppController(QObject):
             self._window.show_status(self.tr("Still loading the models; try again in a moment."), error=True)
             return
         images = tuple(entry.image for entry in retry.images)
-        turn = self._runtime.engine.ask_text(retry.question, images, source=retry.source)
+        turn = self._runtime.engine.ask_text(retry.question, images, source=retry.source, cues=retry.cues)
         self._window.retried(turn.id, retry.images, retry.source)
 
     def _load(self, context: Context, old: Runtime | None) -> None:

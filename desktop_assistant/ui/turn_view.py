@@ -100,11 +100,13 @@ class ReplyBrowser(QTextBrowser):
 
 @dataclass(frozen=True)
 class Retry:
-    """A failed turn's question to send again: its text, its images and how it was asked."""
+    """A failed turn's question to send again: its text, its images, how it was asked and, for a spoken
+    one, the note on how it sounded."""
 
     question: str
     images: tuple[PendingImage, ...]
     source: str
+    cues: str = ""
 
 
 def clock(when: float) -> str:
@@ -136,6 +138,7 @@ class TurnView(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._retry: Retry | None = None
+        self._cues = ""  # the question's voice note
         self._sent: list[PendingImage] = []
         self.user_bubble = QFrame(self)
         self.user_bubble.setObjectName("userBubble")
@@ -197,6 +200,7 @@ class TurnView(QFrame):
         question sounded (``cues``, the note the model got with it)."""
         self.question.setText(text)
         self.question.show()
+        self._cues = cues
         stamp = clock(time.time() if when is None else when)
         sounded = cues.strip().strip("()")
         self.question_time.setText(f"{sounded} · {stamp}" if sounded else stamp)
@@ -276,7 +280,7 @@ class TurnView(QFrame):
         self.reply_time.show()
         question = self.question.text() if not self.question.isHidden() else event.transcript
         if event.error and question:
-            self._retry = Retry(question, tuple(self._sent), source)
+            self._retry = Retry(question, tuple(self._sent), source, self._cues)
             self.retry_button.show()
         self.assistant_bubble.show()
 

@@ -112,6 +112,16 @@ def test_a_recording_is_asked_with_its_note_and_a_typed_question_without(
     assert rig.log.questions == [(speech_text(), NOTE), ("And what did he mean?", "")]
 
 
+def test_a_retried_spoken_question_is_asked_with_its_note_again(rig: Rig, tmp_path: Path) -> None:
+    rig.engine.ask_text("Where is my train?", source="spoken", cues=NOTE)
+    ended = rig.ended()
+    (retried,) = rig.chat.requests
+    assert retried[-1].content == f"Where is my train? {NOTE}"
+    assert (ended.transcript, ended.voice_cues) == ("Where is my train?", NOTE)
+    assert rig.log.questions == [("Where is my train?", NOTE)]
+    assert not (tmp_path / BASELINE_NAME).exists()  # nothing was heard: the baseline learns nothing
+
+
 def test_with_cues_off_the_words_go_alone(tmp_path: Path, hurried: np.ndarray) -> None:
     rig = Rig(tmp_path, cues=False)
     try:

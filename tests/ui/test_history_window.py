@@ -64,8 +64,10 @@ class HistoryEngine(FakeEngine):
         self.opened.append(conversation)
         self.conversation = conversation
 
-    def ask_text(self, text: str, images: tuple[PreparedImage, ...] = (), source: str = "typed") -> FakeTurn:
-        self.calls.append(("ask_text", text, images, source))
+    def ask_text(
+        self, text: str, images: tuple[PreparedImage, ...] = (), source: str = "typed", cues: str = ""
+    ) -> FakeTurn:
+        self.calls.append(("ask_text", text, images, source, cues))
         turn_id = f"t{len(self.calls)}"
         self.sink(TranscriptReady(turn_id, text))
         return FakeTurn(turn_id)
@@ -121,7 +123,9 @@ def store(paths: AppPaths) -> Iterator[HistoryStore]:
     history.end_turn("s1", answered("A **terminal** window."))
     history.begin_turn("shots", "s2", "spoken", "Read the error aloud")
     history.end_turn("s2", answered("The build", heard="The build", interrupted=True))
-    history.begin_turn("shots", "s3", "spoken", "And now?", [png_image("again.png")])
+    history.begin_turn(
+        "shots", "s3", "spoken", "And now?", [png_image("again.png")], voice=("(spoken quietly)", {})
+    )
     history.end_turn("s3", answered("", heard="", error="Ollama is not running"))
     yield history
     history.close()
@@ -319,7 +323,7 @@ def test_retry_of_a_stored_failed_turn_sends_its_question_and_images(
     assert failed is not None
     qtbot.mouseClick(failed.retry_button, Qt.MouseButton.LeftButton)
     (call,) = engine.calls
-    assert call[0] == "ask_text" and call[1] == "And now?" and call[3] == "spoken"
+    assert call[0] == "ask_text" and call[1] == "And now?" and call[3:] == ("spoken", "(spoken quietly)")
     (image,) = call[2]
     assert image.source == "again.png" and image.data == png_image().data
     retried = window.transcript.turn("t1")
@@ -337,7 +341,7 @@ def test_retry_of_a_live_failed_turn_sends_the_same_question(
     view = window.transcript.turn(turn_id)
     assert view is not None and not view.retry_button.isHidden()
     qtbot.mouseClick(view.retry_button, Qt.MouseButton.LeftButton)
-    assert engine.calls[-1] == ("ask_text", "Is the server up?", (), "typed")
+    assert engine.calls[-1] == ("ask_text", "Is the server up?", (), "typed", "")
 
 
 def test_history_off_shows_the_notice_and_writes_nothing(

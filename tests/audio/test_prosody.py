@@ -71,6 +71,26 @@ def test_the_recording_changed_one_way_gets_that_note(
     assert hint(cues, changed, speech_text()) == expected
 
 
+def voice(hz: float, glide_st: float) -> np.ndarray:
+    """A buzz of 11 harmonics at ``hz`` for 1.3 s that glides ``glide_st`` semitones over its last 0.7 s,
+    with half a second of silence either side."""
+    t = np.arange(32_000) / 16_000
+    pitch = hz * 2 ** (glide_st / 12 * np.clip((t - 1.3) / 0.7, 0, None))
+    phase = 2 * np.pi * np.cumsum(pitch) / 16_000
+    buzz = 0.1 * sum(np.sin(k * phase) / k for k in range(1, 12))
+    return np.concatenate([np.zeros(8_000), buzz, np.zeros(8_000)]).astype(np.float32)
+
+
+@pytest.mark.parametrize(("hz", "glide_st"), [(120.0, 0.0), (120.0, 6.0), (210.0, -4.0), (85.0, 3.0)])
+def test_a_voice_of_known_pitch_reads_that_pitch_and_glide(hz: float, glide_st: float) -> None:
+    """The tracker's reading of a voice whose pitch is known: the median is the steady part, the slope
+    the glide over the last 0.7 s (6 semitones: 8.6 per second)."""
+    prosody = measure(voice(hz, glide_st), "one two three four five", 2)
+    assert prosody is not None and prosody.pitch_hz is not None and prosody.end_slope_st_s is not None
+    assert prosody.pitch_hz == pytest.approx(hz, rel=0.01)
+    assert prosody.end_slope_st_s == pytest.approx(glide_st / 0.7, abs=0.3)
+
+
 def test_speech_too_short_to_judge_gets_no_note(cues: VoiceCues) -> None:
     assert measure(np.zeros(16_000, np.float32), "", 2) is None
     assert cues.question("Hm.", np.zeros(16_000, np.float32)).cues == ""

@@ -1,4 +1,4 @@
-"""House rules that the code's shape can check: the engine never knows Qt."""
+"""House rules that the code's shape can check: the engine never knows Qt, and the app never loads Praat."""
 
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ def test_non_ui_packages_never_import_qt() -> None:
         for path in sorted((PACKAGE / folder).rglob("*.py"))
         for name in imported_modules(path)
         if name.split(".")[0] in ("PySide6", "shiboken6")
+    ]
+    assert offenders == []
+
+
+def test_the_app_never_imports_praat() -> None:
+    """parselmouth costs the app 75 MB of memory on import; pitch is YIN in audio/prosody.py."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for name in imported_modules(path)
+        if name.split(".")[0] == "parselmouth"
     ]
     assert offenders == []
 

@@ -1,6 +1,6 @@
-"""Real speech changed in one way at a time, with Praat (the library the voice cues measure with):
-faster or slower with the pitch kept (overlap-add), louder or quieter, a higher or lower voice, and a
-pitch that rises over the last words."""
+"""Real speech changed in one way at a time, with Praat (a test-only dependency; the voice cues measure
+with their own YIN): faster or slower with the pitch kept (overlap-add), louder or quieter, a higher or
+lower voice, and a pitch that rises over the last words."""
 
 from __future__ import annotations
 

@@ -209,9 +209,9 @@ def test_a_press_while_speaking_keeps_what_was_heard(recorder: Recorder) -> None
     engine = make_engine(recorder, FakeChat(TOKENS), voice, output=output, mic=mic)
     try:
         first = engine.ask_text("What is it?")
-        recorder.wait_for(ChunkSynthesized, 2)
-        # "Sure, the answer is forty-two." lasts 3.0 s + 0.25 s of pause; "See the docs." 1.3 s + 0.25 s,
-        # so 1.1 s into it two of its three words were heard.
+        # All three chunks are with the output: "Sure, the answer" and "is forty-two." (3.0 s, then
+        # 0.25 s of pause), "See the docs." (1.3 s + 0.25 s), so 1.1 s into it two of its words were heard.
+        recorder.wait_for(ChunkSynthesized, 3)
         output.position_s = 3.25 + 1.1
         engine.press()
         ended = next(e for e in recorder.wait_for(TurnEnded) if e.turn_id == first.id)

@@ -17,7 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from desktop_assistant.config.settings import SttSettings, split_correction
+from desktop_assistant.config.item_checks import split_correction
+from desktop_assistant.config.settings import SttSettings
 from desktop_assistant.stt.base import Transcriber, Transcript
 
 _APOSTROPHES = "'\u2019"

@@ -17,7 +17,8 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from desktop_assistant.config.settings import TextSettings, compile_pattern
+from desktop_assistant.config.item_checks import compile_pattern
+from desktop_assistant.config.settings import TextSettings
 from desktop_assistant.text import pii
 
 REDACTED = "redacted"

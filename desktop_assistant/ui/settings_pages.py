@@ -6,7 +6,7 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QComboBox, QKeySequenceEdit, QLabel, QWidget
 
-from desktop_assistant.config.settings import check_pattern
+from desktop_assistant.config.item_checks import check_pattern
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.text.pii import PHONE_REGIONS, locale_region
 from desktop_assistant.ui.settings_fields import CommitTextEdit, PageTools, SettingsPage

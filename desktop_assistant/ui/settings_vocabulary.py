@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_assistant.config.settings import split_correction
+from desktop_assistant.config.item_checks import split_correction
 from desktop_assistant.errors import ConfigError, first_line
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
 

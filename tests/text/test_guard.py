@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from desktop_assistant.config.settings import TextSettings, check_pattern
+from desktop_assistant.config.item_checks import check_pattern
+from desktop_assistant.config.settings import TextSettings
 from desktop_assistant.errors import ConfigError
 from desktop_assistant.text.chunker import ChunkSizing, split_chunks
 from desktop_assistant.text.guard import GuardAction, SpeechGuard

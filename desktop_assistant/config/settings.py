@@ -90,6 +90,10 @@ class LlmSettings:
         2, "images are sent with this many of the latest questions (the new one included)", low=1, high=20
     )
     timeout_s: float = _setting(120.0, "seconds to wait for the server", low=1.0, high=3600.0)
+    allow_insecure: bool = _setting(
+        False,
+        "allow plain http:// to a host other than this machine (questions cross the network unencrypted)",
+    )
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,17 @@ class HistorySettings:
 
 
 @dataclass(frozen=True)
+class ModelsSettings:
+    """Where model downloads come from."""
+
+    mirror: str = _setting(
+        "",
+        "a base URL that replaces https:// in every download URL, e.g. https://mirror.example/models "
+        "(DESKTOP_ASSISTANT_MODEL_MIRROR wins); the same sha256 must hold",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. Build with ``Settings.from_mapping`` to validate a TOML-shaped mapping."""
 
@@ -181,6 +196,7 @@ class Settings:
     text: TextSettings = field(default_factory=TextSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> tuple[Settings, list[str]]:
@@ -220,6 +236,7 @@ _AREAS: dict[str, type] = {
     "text": TextSettings,
     "ui": UiSettings,
     "history": HistorySettings,
+    "models": ModelsSettings,
 }
 
 

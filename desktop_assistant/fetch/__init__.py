@@ -1,0 +1,1 @@
+"""Models on demand: the catalog of downloadable models, and the downloads themselves."""

@@ -72,3 +72,11 @@ class HotkeyError(AssistantError):
 
 class HistoryError(AssistantError):
     """The history database cannot be opened, read or written, or names no such conversation."""
+
+
+class DownloadError(AssistantError):
+    """A model download failed: the network, the server or mirror, the disk, or a failed sha256 check."""
+
+
+class DownloadCancelled(DownloadError):
+    """The user cancelled a download; its partial file is kept for a later resume."""

@@ -48,7 +48,7 @@ def fetch_file(
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     part = _Partial(target.with_name(target.name + PARTIAL_SUFFIX), size)
-    _check_space(target.parent, size - part.done)
+    check_space(target.parent, size - part.done)
     if part.done < size:
         _transfer(client, url, part, progress, cancel, stall_s)
     else:
@@ -191,21 +191,23 @@ def _hang_up_on(cancel: CancelToken | None, response: httpx.Response) -> Iterato
         yield
 
 
-def _check_space(folder: Path, needed: int) -> None:
-    free = shutil.disk_usage(folder).free
-    if free < needed:
-        raise _full(folder, needed, free)
+def check_space(folder: Path, needed: int) -> None:
+    """A ``DownloadError`` naming ``folder`` when it lacks ``needed`` bytes of free space."""
+    if shutil.disk_usage(folder).free < needed:
+        raise full_disk(folder, needed)
 
 
 def _write_error(exc: OSError, folder: Path, needed: int) -> DownloadError:
     if exc.errno == errno.ENOSPC:
-        return _full(folder, needed, shutil.disk_usage(folder).free)
+        return full_disk(folder, needed)
     return DownloadError(
         f"Cannot write to {folder} ({exc.strerror or exc})", "Check the permissions of the models folder."
     )
 
 
-def _full(folder: Path, needed: int, free: int) -> DownloadError:
+def full_disk(folder: Path, needed: int) -> DownloadError:
+    """The one line for a folder without room for ``needed`` more bytes."""
+    free = shutil.disk_usage(folder).free
     return DownloadError(
         f"Not enough free space in {folder}: {human_bytes(needed)} more needed, {human_bytes(free)} free",
         "Free some space (the partial download is kept), then run the same command again.",

@@ -52,7 +52,7 @@ class ModelServer:
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.model_server = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="model-server")
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="model-server")
 
     @property
     def url(self) -> str:

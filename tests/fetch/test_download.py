@@ -17,7 +17,6 @@ from desktop_assistant.cancel import CancelToken
 from desktop_assistant.errors import DownloadCancelled, DownloadError
 from desktop_assistant.fetch.download import fetch_file
 from tests.fetch.conftest import Recorder
-from tests.fetch.model_server import ModelServer
 
 PATH = "/github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0/model.onnx"
 DATA = os.urandom(300_000)
@@ -206,7 +205,9 @@ def test_a_disk_that_fills_up_mid_download_is_one_line(server, client, small_dis
             super().begin(label, total_bytes, done_bytes)
 
     with pytest.raises(DownloadError) as failed:
-        fetch_file(client, url, small_disk / "m.onnx", len(data), hashlib.sha256(data).hexdigest(), FillsTheDisk())
+        fetch_file(
+            client, url, small_disk / "m.onnx", len(data), hashlib.sha256(data).hexdigest(), FillsTheDisk()
+        )
     line = str(failed.value)
     assert f"Not enough free space in {small_disk}" in line and "\n" not in line
     assert not (small_disk / "m.onnx").exists()

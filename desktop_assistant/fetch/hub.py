@@ -64,7 +64,7 @@ def fetch_whisper(
             endpoint=endpoint,
             token=False,
             max_workers=1,
-            tqdm_class=_forwarder(progress, cancel),
+            tqdm_class=_forwarder(entry.name, progress, cancel),
         )
     except DownloadError:
         raise
@@ -78,7 +78,7 @@ def fetch_whisper(
     progress.end()
 
 
-def _forwarder(progress: Progress, cancel: CancelToken | None) -> type[Any]:
+def _forwarder(name: str, progress: Progress, cancel: CancelToken | None) -> type[Any]:
     """A tqdm class that shows nothing, forwards the download's bytes to ``progress`` and raises
     ``DownloadCancelled`` at its next update once ``cancel`` is set (between and within files)."""
 
@@ -90,7 +90,7 @@ def _forwarder(progress: Progress, cancel: CancelToken | None) -> type[Any]:
 
         def update(self, n: float | None = 1) -> bool | None:
             if cancel is not None and cancel.is_set():
-                raise DownloadCancelled("The download was cancelled", AGAIN)
+                raise DownloadCancelled(f"The download of {name} was cancelled", AGAIN)
             if self._forwards and n:
                 progress.advance(int(n))
             done: bool | None = super().update(n)
@@ -115,8 +115,6 @@ def _verify(entry: CatalogEntry, staging: Path, host: str) -> None:
 
 def _hub_error(exc: Exception, entry: CatalogEntry, host: str, staging: Path) -> DownloadError:
     """One line for a failure of the hub client."""
-    if isinstance(exc, DownloadCancelled):
-        return DownloadCancelled(f"The download of {entry.name} was cancelled", AGAIN)
     if isinstance(exc, RevisionNotFoundError):
         return DownloadError(f"{host} has no revision {entry.revision} of {entry.repo}", NETWORK_HINT)
     if isinstance(exc, RepositoryNotFoundError):

@@ -65,7 +65,8 @@ class InstallResult:
 @dataclass(frozen=True)
 class EntryState:
     """One catalog entry on this machine: ``installed`` (None for Ollama models, which the Ollama
-    server holds), whether the settings use it, and where its files are or would be."""
+    server holds), whether the settings use it (``llm.model`` for Ollama ones), and where its files
+    are or would be."""
 
     entry: CatalogEntry
     installed: bool | None
@@ -150,7 +151,7 @@ def catalog_state(paths: AppPaths, settings: Settings, catalog: Catalog) -> list
     for entry in catalog.entries:
         files = entry_paths(entry, paths.models_dir)
         if entry.kind == OLLAMA:
-            states.append(EntryState(entry, None, False, files))
+            states.append(EntryState(entry, None, settings.llm.model == entry.name, files))
             continue
         installed = all(
             p.is_file() and p.stat().st_size == f.size for p, f in zip(files, entry.files, strict=True)

@@ -99,7 +99,7 @@ def test_a_missing_repository_is_one_line(server, small_repo, recorder, tmp_path
 def test_cancel_during_the_snapshot_stops_it(server, small_repo, recorder, tmp_path):
     cancel = CancelToken()
     recorder.when(1, cancel.set)  # after the first file's bytes
-    with pytest.raises(DownloadCancelled):
+    with pytest.raises(DownloadCancelled, match=r"^The download of whisper-small-test was cancelled"):
         fetch_whisper(small_repo, tmp_path / "s", recorder, cancel=cancel, endpoint=server.hub_endpoint)
     # The hub's worker had queued the second file: it stops at its first bytes, before they are kept.
     assert not (tmp_path / "s").exists() and not (tmp_path / ".s.download" / "model.bin").exists()

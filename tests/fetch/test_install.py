@@ -143,7 +143,8 @@ def test_catalog_state_says_what_is_installed_and_in_use(server, recorder, paths
     assert states["k-model"].paths == (kokoro / "kokoro-v1.0.int8.onnx",)
     assert (states["k-voices"].installed, states["k-voices"].in_use) == (False, False)
     assert states["k-voices"].paths == (kokoro / "voices-v1.0.bin",)
-    assert (states["gemma3:4b"].installed, states["gemma3:4b"].paths) == (None, ())
+    ollama = states["gemma3:4b"]
+    assert (ollama.installed, ollama.in_use, ollama.paths) == (None, True, ())  # the default llm.model
 
     whisper = {s.entry.name: s for s in catalog_state(paths, Settings(), load_catalog())}["whisper-base.en"]
     assert whisper.installed is False and whisper.paths[0].parent == paths.models_dir / "whisper" / "base.en"
@@ -178,3 +179,17 @@ def test_the_real_kokoro_int8_installs_from_a_mirror(server, recorder, paths, tm
     assert result.location == paths.models_dir / "kokoro" / "kokoro-v1.0.int8.onnx"
     assert result.location.stat().st_size == entry.files[0].size
     assert [r.path for r in server.requests] == [f"{RELEASE}/kokoro-v1.0.int8.onnx"]
+
+
+SHARED_VOICES = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "models" / "kokoro" / "voices-v1.0.npz"
+)
+
+
+@pytest.mark.skipif(not SHARED_VOICES.is_file(), reason="the shared Kokoro voices file is not here")
+def test_the_real_voices_file_installs_and_keeps_af_heart(server, recorder, paths):
+    entry = load_catalog().get("kokoro-voices-v1.0")
+    server.add_file(f"{RELEASE}/voices-v1.0.bin", SHARED_VOICES)
+    result = install_entry(entry, paths, recorder, mirror=server.url)
+    assert result.changed == (("tts.voices", "voices-v1.0.bin"),)  # af_heart is in it: the voice stays
+    assert SettingsStore(paths).load().tts.voice == "af_heart"

@@ -47,12 +47,12 @@ def fetch_whisper(
 ) -> None:
     """Download ``entry``'s files from ``endpoint`` (None: the hub's default, which honours
     HF_ENDPOINT) into ``target_dir``; nothing lands there unless every file passes its check."""
+    if cancel is not None and cancel.is_set():
+        raise DownloadCancelled(f"The download of {entry.name} was cancelled", AGAIN)
     staging = target_dir.with_name(f".{target_dir.name}.download")
     staging.mkdir(parents=True, exist_ok=True)
     check_space(staging, entry.download_bytes)
     host = urlsplit(endpoint or constants.ENDPOINT).netloc
-    if cancel is not None and cancel.is_set():
-        raise DownloadCancelled(f"The download of {entry.name} was cancelled", AGAIN)
     progress.begin(entry.name, entry.download_bytes, 0)
     try:
         snapshot_download(
@@ -66,8 +66,6 @@ def fetch_whisper(
             max_workers=1,
             tqdm_class=_forwarder(entry.name, progress, cancel),
         )
-    except DownloadError:
-        raise
     except (OSError, httpx2.HTTPError, ValueError) as exc:
         raise _hub_error(exc, entry, host, staging) from None
     _verify(entry, staging, host)
@@ -80,7 +78,8 @@ def fetch_whisper(
 
 def _forwarder(name: str, progress: Progress, cancel: CancelToken | None) -> type[Any]:
     """A tqdm class that shows nothing, forwards the download's bytes to ``progress`` and raises
-    ``DownloadCancelled`` at its next update once ``cancel`` is set (between and within files)."""
+    ``DownloadCancelled`` at its next update once ``cancel`` is set (between and within files); the
+    hub client lets it through to the caller."""
 
     class Forwarder(tqdm):  # type: ignore[misc]  # tqdm has no type hints
         def __init__(self, *args: Any, **kwargs: Any) -> None:

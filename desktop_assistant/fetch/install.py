@@ -40,6 +40,7 @@ from desktop_assistant.tts.voices import english_voices
 
 MIRROR_VARIABLE = "DESKTOP_ASSISTANT_MODEL_MIRROR"
 CATALOG_VARIABLE = "DESKTOP_ASSISTANT_CATALOG"
+EMPTY = '""'  # how a summary shows a setting set to the empty string
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class InstallResult:
             line = f"{self.entry.name} is already installed and verified"
         else:
             line = f"Installed {self.entry.name} into {self.location}"
-        settings = "; ".join(f"{key} = {value or chr(34) * 2}" for key, value in self.changed)
+        settings = "; ".join(f"{key} = {value or EMPTY}" for key, value in self.changed)
         return f"{line}; {settings}" if settings else line
 
 

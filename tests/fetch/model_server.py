@@ -50,7 +50,7 @@ class ModelServer:
         self._json: dict[str, object] = {}
         self._modes: defaultdict[str, list[str]] = defaultdict(list)
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _JoiningServer(("127.0.0.1", 0), _Handler)
         self._httpd.model_server = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="model-server")
 
@@ -124,6 +124,11 @@ class ModelServer:
             self.requests.append(seen)
             modes = self._modes.get(seen.path)
             return modes.pop(0) if modes and seen.method == "GET" else None
+
+
+class _JoiningServer(ThreadingHTTPServer):
+    # Request threads that are not daemons are joined by server_close, so none outlives the server.
+    daemon_threads = False
 
 
 class _Handler(BaseHTTPRequestHandler):

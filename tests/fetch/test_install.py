@@ -121,7 +121,7 @@ def test_another_model_is_named_and_a_voices_file_without_preferred_voices_gets_
 
 def test_a_file_that_fails_its_check_is_not_installed_and_the_settings_stay(server, recorder, paths):
     catalog = _catalog("kokoro-v1.0.int8.onnx", _voices("af_heart"))
-    server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL[:-1] + b"x")
+    server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL[:-1] + bytes([MODEL[-1] ^ 0xFF]))
     with pytest.raises(DownloadError, match="fails its sha256 check"):
         install_entry(catalog.get("k-model"), paths, recorder, mirror=server.url)
     assert not (paths.models_dir / "kokoro" / "kokoro-v1.0.int8.onnx").exists()

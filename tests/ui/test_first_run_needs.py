@@ -11,8 +11,11 @@ import pytest
 from desktop_assistant.app import Context
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.store import AppPaths, SettingsStore
+from desktop_assistant.errors import ModelFileError
 from desktop_assistant.fetch.catalog import KOKORO_MODEL, KOKORO_VOICES, OLLAMA, WHISPER
 from desktop_assistant.setup_needs import recommended_whisper, setup_needs
+from desktop_assistant.store.models import ModelLibrary
+from desktop_assistant.tts.voices import english_voices
 
 
 def context_of(home: Path) -> Context:
@@ -88,3 +91,23 @@ def test_ollama_unreachable_or_without_the_model(tmp_path: Path, ollama_server: 
     assert lacking is not None and lacking.reachable and lacking.kind == OLLAMA
     assert lacking.entry.download_bytes == 3_200_000_000
     assert "does not have 'qwen2.5vl:3b'" in lacking.problem
+
+
+def test_imported_files_meet_the_needs(tmp_path: Path, model_home: Path) -> None:
+    """The real services import a Whisper folder, then a Kokoro model and voices, into a fresh home."""
+    from desktop_assistant.ui.first_run_services import AppFirstRunServices
+
+    source = context_of(model_home)
+    installed = SettingsStore(source.paths).load()
+    library = ModelLibrary(source.paths.models_dir)
+    model, voices = library.kokoro_files(installed.tts)
+    services = AppFirstRunServices(context_of(tmp_path))
+    services.import_whisper(library.whisper_dir(installed.stt))
+    assert [need.kind for need in services.needs(check_ollama=False).needs] == [KOKORO_MODEL, KOKORO_VOICES]
+    with pytest.raises(ModelFileError, match="together"):
+        services.import_kokoro([voices])
+    services.import_kokoro([model, voices])
+    settings = SettingsStore(context_of(tmp_path).paths).load()
+    assert settings.tts.voices == voices.name and settings.tts.voice == installed.tts.voice
+    left = services.needs(check_ollama=False).needs
+    assert [need.kind for need in left] == ([] if english_voices([installed.tts.voice]) else [KOKORO_VOICES])

@@ -104,9 +104,14 @@ def total_memory() -> int | None:
         return None
 
 
+def short_title(entry: CatalogEntry) -> str:
+    """``Whisper base.en``: an entry's title before its description."""
+    return entry.title.split(":")[0]
+
+
 def sized(entry: CatalogEntry) -> str:
     """``Whisper base.en, 148 MB``: an entry's short title and download size, for the user."""
-    title = entry.title.split(":")[0]
+    title = short_title(entry)
     return f"{title}, {human_bytes(entry.download_bytes)}" if entry.download_bytes else title
 
 

@@ -94,6 +94,7 @@ class FirstRunDialog(QDialog):
         self._worker.job_ended.connect(self._job_ended)
         self._importing = False
         self._completed = True
+        self._closed = False
         self._apply(needs)
 
     def missing(self) -> list[SetupNeed]:
@@ -110,6 +111,12 @@ class FirstRunDialog(QDialog):
             self._worker.cancel()
             if not self._worker.join(JOIN_S):
                 log.warning("A cancelled download is still finishing; leaving it behind")
+        if not self._closed:
+            # What the worker still reports is for a dialog that has gone.
+            self._closed = True
+            self._worker.task_ended.disconnect(self._task_ended)
+            self._worker.job_ended.disconnect(self._job_ended)
+            self._calls.close()
         super().done(result)
 
     # ----- needs -----------------------------------------------------------------------------

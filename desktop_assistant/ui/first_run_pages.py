@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPus
 
 from desktop_assistant.fetch.catalog import OLLAMA
 from desktop_assistant.fetch.progress import Rate, human_bytes, human_duration
-from desktop_assistant.setup_needs import SetupNeed
+from desktop_assistant.setup_needs import SetupNeed, short_title
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
 from desktop_assistant.ui.settings_sound import AudioPage
 
@@ -213,7 +213,7 @@ class NeedRow(QGroupBox):
     def set_need(self, need: SetupNeed) -> None:
         """Show ``need`` (after a check); an error from the last try stays until the next one."""
         self.need, self.ready = need, False
-        self.setTitle(need.entry.title.split(":")[0] if not self.is_ollama else self.tr("Ollama"))
+        self.setTitle(self.tr("Ollama") if self.is_ollama else short_title(need.entry))
         self.reason.setText(need.reason)
         self.problem.setText(self.error or need.problem)
         self.hint.setVisible(self.is_ollama and not need.reachable)

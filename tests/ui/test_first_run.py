@@ -233,3 +233,14 @@ def test_not_now_is_not_asked_again(qtbot: QtBot, tmp_path: Path, monkeypatch: p
         assert gate.dialog is None and not controller._loader.busy
     finally:
         controller.shutdown()
+
+
+def test_closing_mid_download_cancels_it_and_joins_the_worker(
+    qtbot: QtBot, dialog: FirstRunDialog, fake: FakeFirstRun
+) -> None:
+    fake.hold.add("kokoro-v1.0")
+    dialog.rows["kokoro-model"].download.click()
+    assert fake.started.wait(5)
+    dialog.reject()
+    assert fake.cancelled == ["kokoro-v1.0"]  # the worker saw its token and ended before reject returned
+    assert not dialog.isVisible()

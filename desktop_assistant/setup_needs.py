@@ -121,7 +121,8 @@ def _whisper_need(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
     except ModelFileError as exc:
         entry = recommended_whisper()
         reason = f"The assistant needs a speech model to hear you ({sized(entry)})."
-        return [SetupNeed(WHISPER, entry, reason, exc.line())]
+        # The message only: its hint names the command line, and the dialog offers the fixes itself.
+        return [SetupNeed(WHISPER, entry, reason, f"{exc.message.rstrip('.')}.")]
     return []
 
 

@@ -14,8 +14,18 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_assistant.cancel import CancelToken
 from desktop_assistant.config.settings import Settings
@@ -34,6 +44,9 @@ log = logging.getLogger(__name__)
 
 # Closing the dialog waits this long for a cancelled download to let go (it is a daemon thread after).
 JOIN_S = 2.0
+MIN_WIDTH = 560
+# Room around the scrolled content for the dialog's margins, its status line and buttons.
+FRAME_PX = 24
 
 
 class FirstRunDialog(QDialog):
@@ -50,6 +63,7 @@ class FirstRunDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Set up Desktop Assistant"))
+        self.setMinimumWidth(MIN_WIDTH)
         self._services = services
         intro = QLabel(self.tr("A few things are missing before the assistant can talk with you."), self)
         intro.setWordWrap(True)
@@ -82,13 +96,23 @@ class FirstRunDialog(QDialog):
         buttons.addWidget(self.download_all)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+        # The needs, progress and microphone scroll, so the dialog fits a small screen at 2x.
+        content = QWidget(self)
+        inner = QVBoxLayout(content)
+        inner.addWidget(intro)
+        inner.addLayout(self._rows_layout)
+        inner.addWidget(self.panel)
+        inner.addWidget(self.microphone)
+        inner.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(self._rows_layout)
-        layout.addWidget(self.panel)
-        layout.addWidget(self.microphone)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
+        self._content = content
         self._worker = DownloadWorker()
         self._worker.task_ended.connect(self._task_ended)
         self._worker.job_ended.connect(self._job_ended)
@@ -96,6 +120,14 @@ class FirstRunDialog(QDialog):
         self._completed = True
         self._closed = False
         self._apply(needs)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """As tall as the content, within nine tenths of the screen (the rest scrolls)."""
+        room = self.screen().availableGeometry()
+        wanted = self._content.sizeHint() + QSize(FRAME_PX, FRAME_PX * 5)
+        width = min(max(wanted.width(), MIN_WIDTH), room.width())
+        self.resize(width, min(wanted.height(), room.height() * 9 // 10))
 
     def missing(self) -> list[SetupNeed]:
         """The needs not met yet."""

@@ -26,7 +26,7 @@ from desktop_assistant.hotkey.push_to_talk import PushToTalk
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from desktop_assistant.ui.bridge import EventBridge
 from desktop_assistant.ui.current_turn import CurrentTurn
-from desktop_assistant.ui.first_run import FirstRunGate
+from desktop_assistant.ui.first_run_gate import FirstRunGate
 from desktop_assistant.ui.first_run_services import FirstRunServices
 from desktop_assistant.ui.history_binding import HistoryBinding
 from desktop_assistant.ui.main_window import MainWindow

@@ -1,7 +1,7 @@
 """The first-run dialog: what the assistant still needs, with downloads, imports and a microphone test.
 
-``FirstRunGate`` decides when it shows: at start-up when something is missing, and when a load fails for a
-missing model; not again in this session once the user closed it with something still missing ("Not
+``ui/first_run_gate.py`` decides when it shows: at start-up when something is missing, and when a load fails
+for a missing model; not again in this session once the user closed it with something still missing ("Not
 now"). Downloads run one job at a time on a worker thread (``DownloadWorker``) whose ``CancelToken``
 Cancel sets at once; closing the dialog cancels the job and joins the worker. When the dialog closes the
 controller re-reads the settings file (a download changes ``stt.model`` and ``tts.*``) and reloads.
@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -285,50 +285,3 @@ class FirstRunDialog(QDialog):
 def _fetchable(row: NeedRow) -> bool:
     """Whether the row's need is still missing and a download (or a pull) fixes it."""
     return not row.ready and (not row.is_ollama or row.need.reachable)
-
-
-class FirstRunGate(QObject):
-    """Shows the first-run dialog when something is missing, once per session after "Not now";
-    ``closed`` follows each close (not the one ``close()`` makes at quit)."""
-
-    closed = Signal()
-
-    def __init__(self, store: SettingsStore, window: QWidget, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._store = store
-        self._window = window
-        self._declined = False
-        self.dialog: FirstRunDialog | None = None
-        self._calls = BackgroundCalls(lambda line: log.warning("The first-run check failed: %s", line))
-
-    def check(self, services: FirstRunServices, settings_services: SettingsServices) -> None:
-        """Ask ``services`` what is missing (off the GUI thread) and show the dialog if anything is."""
-        if self._declined or self.dialog is not None:
-            return
-        self._calls.run(
-            lambda: services.needs(True), lambda needs: self._show(needs, services, settings_services)
-        )
-
-    def close(self) -> None:
-        """The app is quitting: close the dialog (cancelling a download) and drop checks under way."""
-        self._calls.close()
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None:
-            dialog.finished.disconnect(self._finished)
-            dialog.reject()
-
-    def _show(
-        self, needs: SetupNeeds, services: FirstRunServices, settings_services: SettingsServices
-    ) -> None:
-        if not needs or self._declined or self.dialog is not None:
-            return
-        dialog = self.dialog = FirstRunDialog(needs, services, settings_services, self._store, self._window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._finished)
-        dialog.show()
-
-    def _finished(self) -> None:
-        dialog, self.dialog = self.dialog, None
-        if dialog is not None and dialog.missing():
-            self._declined = True
-        self.closed.emit()

@@ -19,6 +19,7 @@ from desktop_assistant.errors import AssistantError
 from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError, KeyCombo
 from desktop_assistant.hotkey.choose import choose_backend
 from desktop_assistant.ui.controller import AppController, AppServices
+from desktop_assistant.ui.first_run_services import AppFirstRunServices
 from desktop_assistant.ui.instance import InstanceGuard, send_command
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_services import AppSettingsServices
@@ -35,7 +36,10 @@ def system_hotkeys(ui: UiSettings, on_error: Callable[[HotkeyError], None]) -> H
 
 
 SERVICES = AppServices(
-    open_runtime=RuntimeLoad, settings_services=AppSettingsServices, hotkeys=system_hotkeys
+    open_runtime=RuntimeLoad,
+    settings_services=AppSettingsServices,
+    hotkeys=system_hotkeys,
+    first_run=AppFirstRunServices,
 )
 
 

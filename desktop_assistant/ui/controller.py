@@ -10,26 +10,27 @@ root as ``AppServices``.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from desktop_assistant.app import Context, LoadAborted, Runtime, RuntimeHistory
+from desktop_assistant.app import Context, Runtime
 from desktop_assistant.config.settings import Settings, UiSettings
 from desktop_assistant.config.store import SettingsStore
-from desktop_assistant.core.events import Event, EventSink, ProblemReported, State, StateChanged, TurnEnded
-from desktop_assistant.errors import AssistantError
+from desktop_assistant.core.events import Event, ProblemReported, State, StateChanged, TurnEnded
+from desktop_assistant.errors import AssistantError, ModelFileError
 from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError
 from desktop_assistant.hotkey.push_to_talk import PushToTalk
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from desktop_assistant.ui.bridge import EventBridge
 from desktop_assistant.ui.current_turn import CurrentTurn
+from desktop_assistant.ui.first_run_gate import FirstRunGate
+from desktop_assistant.ui.first_run_services import FirstRunServices
 from desktop_assistant.ui.history_binding import HistoryBinding
 from desktop_assistant.ui.main_window import MainWindow
+from desktop_assistant.ui.runtime_loader import OpenRuntime, RuntimeLoader
 from desktop_assistant.ui.settings_dialog import SettingsDialog
 from desktop_assistant.ui.settings_services import SettingsServices
 from desktop_assistant.ui.tray import TrayIcon
@@ -41,23 +42,17 @@ log = logging.getLogger(__name__)
 QUIT_S = 2.5
 
 
-class Load(Protocol):
-    """One opening of the runtime (``app.RuntimeLoad``): ``run`` on the loader thread, ``abort`` from any."""
-
-    def run(self) -> Runtime: ...
-
-    def abort(self) -> None: ...
-
-
 @dataclass(frozen=True)
 class AppServices:
     """What the controller is handed: how to open the runtime for the settings (keeping its turns in the
-    history given, if any), the settings dialog's services, and the hotkey backend for the ``ui``
-    settings (None: only ``ptt`` and the window)."""
+    history given, if any), the settings dialog's services, the hotkey backend for the ``ui``
+    settings (None: only ``ptt`` and the window), and the first-run dialog's services (None: no
+    first-run dialog, as in the benchmark's app)."""
 
-    open_runtime: Callable[[Context, EventSink, RuntimeHistory | None], Load]
+    open_runtime: OpenRuntime
     settings_services: Callable[[Context, KokoroSynthesizer | None], SettingsServices]
     hotkeys: Callable[[UiSettings, Callable[[HotkeyError], None]], HotkeyBackend | None]
+    first_run: Callable[[Context], FirstRunServices] | None = None
 
 
 class QtCall:
@@ -91,7 +86,6 @@ class AppController(QObject):
     """Turns what the user does (hotkey, window, tray, ``ptt``) into engine commands, and engine events
     into what the window and tray show."""
 
-    _loaded = Signal()  # the loader thread left its outcome in _outcome
     _hotkey = Signal(str)  # "press" or "release", from a backend's thread
 
     def __init__(
@@ -108,11 +102,10 @@ class AppController(QObject):
         self._bridge.arrived.connect(window.apply)
         self._bridge.arrived.connect(self._observe)
         self._runtime: Runtime | None = None
-        self._loader: threading.Thread | None = None
-        self._loading: Load | None = None
-        # What the loader thread produced and the GUI thread has not taken yet, under _outcome_lock.
-        self._outcome: Runtime | AssistantError | None = None
-        self._outcome_lock = threading.Lock()
+        self._loader = RuntimeLoader(services.open_runtime, self)
+        self._loader.loaded.connect(self._on_loaded)
+        self._first_run = FirstRunGate(self._store, window, self)
+        self._first_run.closed.connect(lambda: self._apply_settings(reload=self._runtime is None))
         # The engine settings of the runtime loaded (or loading) now.
         self._loaded_settings = self._engine_settings(context.settings)
         self._closing = False
@@ -120,7 +113,6 @@ class AppController(QObject):
         self._ptt = self._push_to_talk(context.settings)
         self._dialog: SettingsDialog | None = None
         self._history = HistoryBinding(context, window.history, window.transcript, self._show_error, self)
-        self._loaded.connect(self._on_loaded)
         self._hotkey.connect(self._on_hotkey)
         window.hold_pressed.connect(lambda: self._ptt.press())
         window.hold_released.connect(lambda: self._ptt.release())
@@ -140,6 +132,7 @@ class AppController(QObject):
         """Show the last conversation, and start loading the models and listening to the hotkey."""
         self._history.start()
         self._load(self._context, None)
+        self._offer_first_run()
         # After the "Loading models…" line, so a hotkey problem stays on screen.
         self._start_hotkeys(self._context.settings)
 
@@ -149,19 +142,17 @@ class AppController(QObject):
         self._closing = True
         deadline = time.monotonic() + QUIT_S
         self._stop_hotkeys()
-        if self._loading is not None:
-            self._loading.abort()
-        if self._loader is not None:
-            self._loader.join(max(deadline - time.monotonic(), 0.0))
-            if self._loader.is_alive():
-                log.warning("Quitting while the models are still loading")
-                return False
-        runtimes = [self._runtime, self._take_outcome()]
+        self._first_run.close()
+        ended, pending = self._loader.stop(deadline)
+        if not ended:
+            log.warning("Quitting while the models are still loading")
+            return False
+        runtimes = [self._runtime, pending]
         self._runtime = None
         self._history.attach(None)
         stopped = True
         for runtime in runtimes:
-            if runtime is not None and not isinstance(runtime, AssistantError):
+            if runtime is not None:
                 stopped = runtime.close(max(deadline - time.monotonic(), 0.1)) and stopped
         self._history.close()  # after the engines, whose writers may still be finishing a turn
         return stopped
@@ -254,42 +245,15 @@ class AppController(QObject):
         """Close ``old`` and open a runtime for ``context`` on a background thread."""
         self._loaded_settings = self._engine_settings(context.settings)
         self._window.set_ready(False, self.tr("Loading models…"))
-        history = self._history.runtime_history()
-        loading = self._loading = self._services.open_runtime(context, self._bridge, history)
+        self._loader.start(context, self._bridge, self._history.runtime_history(), old)
 
-        def load() -> None:
-            if old is not None:
-                old.close()
-            outcome: Runtime | AssistantError
-            try:
-                outcome = loading.run()
-            except LoadAborted:
-                return
-            except AssistantError as exc:
-                outcome = exc
-            except Exception:
-                log.exception("loading the models failed")
-                outcome = AssistantError("The models could not be loaded", "The log file has the details.")
-            with self._outcome_lock:
-                self._outcome = outcome
-            self._loaded.emit()
+    def _offer_first_run(self) -> None:
+        """Show the first-run dialog if something is missing (checked off the GUI thread)."""
+        if self._services.first_run is not None:
+            services = self._services.first_run(self._context)
+            self._first_run.check(services, self._services.settings_services(self._context, None))
 
-        self._loader = threading.Thread(target=load, name="model-loader", daemon=True)
-        self._loader.start()
-
-    def _take_outcome(self) -> Runtime | AssistantError | None:
-        with self._outcome_lock:
-            outcome, self._outcome = self._outcome, None
-        return outcome
-
-    def _on_loaded(self) -> None:
-        result = self._take_outcome()
-        if result is None:  # shutdown() took it
-            return
-        if self._loader is not None:
-            self._loader.join()
-            self._loader = None
-            self._loading = None
+    def _on_loaded(self, result: Runtime | AssistantError) -> None:
         if not self._closing and self._engine_settings(self._context.settings) != self._loaded_settings:
             # The settings changed while these models loaded: load again for the new ones.
             if not isinstance(result, AssistantError):
@@ -299,6 +263,8 @@ class AppController(QObject):
         if isinstance(result, AssistantError):
             self._window.set_ready(False, result.line())
             self._show_error(result.line())
+            if isinstance(result, ModelFileError):
+                self._offer_first_run()
             return
         if self._closing:
             result.close()
@@ -314,21 +280,26 @@ class AppController(QObject):
 
     def _settings_closed(self) -> None:
         self._dialog = None
+        self._apply_settings(reload=False)
+
+    def _apply_settings(self, reload: bool) -> None:
+        """Re-read the settings file (a dialog changed it) and reload the models if engine settings
+        changed, or if ``reload`` (the last load failed and the first-run dialog may have fixed it)."""
         try:
             settings = self._store.load()
         except AssistantError as exc:
             self._show_error(exc.line())
             return
         old = self._context.settings
-        if settings == old:
-            return
-        self._context = Context(self._context.paths, settings)
-        self._history.apply_settings(self._context)
+        if settings != old:
+            self._context = Context(self._context.paths, settings)
+            self._history.apply_settings(self._context)
         if settings.ui != old.ui:
             self._stop_hotkeys()
             self._ptt = self._push_to_talk(settings)
             self._start_hotkeys(settings)
-        if self._engine_settings(settings) != self._loaded_settings and self._loader is None:
+        changed = self._engine_settings(settings) != self._loaded_settings
+        if (changed or reload) and not self._loader.busy and not self._closing:
             runtime, self._runtime = self._runtime, None
             self._history.attach(None)
             self._load(self._context, runtime)

@@ -7,7 +7,6 @@ for its model list with a short timeout, so callers run ``setup_needs`` off the 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,9 +19,10 @@ from desktop_assistant.fetch.catalog import (
     OLLAMA,
     WHISPER,
     CatalogEntry,
-    load_catalog,
 )
+from desktop_assistant.fetch.install import catalog_for_run
 from desktop_assistant.fetch.progress import human_bytes
+from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error, open_client, resolve_host
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import voice_names
@@ -30,11 +30,6 @@ from desktop_assistant.tts.voices import english_voices, languages_of
 
 # The Ollama check is interactive: a server that does not answer in this time counts as unreachable.
 OLLAMA_CHECK_S = 3.0
-# Whisper small.en wants four cores and 8 GB (decimal: a machine sold with 8 GiB reports about 8.2e9).
-SMALL_WHISPER_CORES = 4
-SMALL_WHISPER_MEMORY = 8_000_000_000
-DEFAULT_KOKORO = "kokoro-v1.0"
-DEFAULT_VOICES = "kokoro-voices-v1.0"
 
 
 @dataclass(frozen=True)
@@ -87,23 +82,6 @@ def setup_needs(context: Context, check_ollama: bool = True) -> SetupNeeds:
     return SetupNeeds(tuple(needs), check_ollama)
 
 
-def recommended_whisper(cores: int | None = None, memory_bytes: int | None = None) -> CatalogEntry:
-    """Whisper small.en on four cores and 8 GB or more, else base.en; this machine's when not given."""
-    if cores is None:
-        cores = os.cpu_count() or 1
-    memory = total_memory() if memory_bytes is None else memory_bytes
-    small = cores >= SMALL_WHISPER_CORES and (memory is None or memory >= SMALL_WHISPER_MEMORY)
-    return load_catalog().get("whisper-small.en" if small else "whisper-base.en")
-
-
-def total_memory() -> int | None:
-    """The machine's memory in bytes, where the OS tells (Linux and macOS); None elsewhere."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
 def short_title(entry: CatalogEntry) -> str:
     """``Whisper base.en``: an entry's title before its description."""
     return entry.title.split(":")[0]
@@ -119,7 +97,7 @@ def _whisper_need(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
     try:
         library.whisper_dir(settings.stt)
     except ModelFileError as exc:
-        entry = recommended_whisper()
+        entry = recommended_entries(catalog_for_run())[0]
         reason = f"The assistant needs a speech model to hear you ({sized(entry)})."
         # The message only: its hint names the command line, and the dialog offers the fixes itself.
         return [SetupNeed(WHISPER, entry, reason, f"{exc.message.rstrip('.')}.")]
@@ -130,14 +108,14 @@ def _kokoro_needs(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
     """The Kokoro model and voices, each checked alone: the other one's setting is given a stand-in,
     since ``kokoro_files`` refuses the pair when either is unset."""
     tts = settings.tts
-    catalog = load_catalog()
+    _, model_entry, voices_entry = recommended_entries(catalog_for_run())
     needs: list[SetupNeed] = []
     if _kokoro_path(library, replace(tts, voices=tts.voices or "-"), 0) is None:
-        entry = catalog.get(DEFAULT_KOKORO)
+        entry = model_entry
         reason = f"The assistant needs a voice model to speak its answers ({sized(entry)})."
         needs.append(SetupNeed(KOKORO_MODEL, entry, reason, "No Kokoro voice model is installed."))
     voices = _kokoro_path(library, replace(tts, model=tts.model or "-"), 1)
-    entry = catalog.get(DEFAULT_VOICES)
+    entry = voices_entry
     if voices is None:
         reason = f"The voice model needs its voices file ({sized(entry)})."
         needs.append(SetupNeed(KOKORO_VOICES, entry, reason, "No Kokoro voices file is installed."))
@@ -194,6 +172,6 @@ def _ollama_reason(model: str) -> str:
 def _ollama_entry(model: str) -> CatalogEntry:
     """The catalog's entry for ``model``, or one of unknown size for a model the catalog lacks."""
     try:
-        return load_catalog().get(model)
+        return catalog_for_run().get(model)
     except ModelFileError:
         return CatalogEntry(name=model, kind=OLLAMA, title=model)

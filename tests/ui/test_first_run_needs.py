@@ -13,7 +13,9 @@ from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import ModelFileError
 from desktop_assistant.fetch.catalog import KOKORO_MODEL, KOKORO_VOICES, OLLAMA, WHISPER
-from desktop_assistant.setup_needs import recommended_whisper, setup_needs
+from desktop_assistant.fetch.catalog import load_catalog
+from desktop_assistant.fetch.recommend import recommended_entries
+from desktop_assistant.setup_needs import setup_needs
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.voices import english_voices
 
@@ -27,17 +29,11 @@ def test_a_fresh_home_needs_every_model(tmp_path: Path) -> None:
     needs = setup_needs(context_of(tmp_path), check_ollama=False)
     assert [need.kind for need in needs.needs] == [WHISPER, KOKORO_MODEL, KOKORO_VOICES]
     whisper = needs.needs[0]
-    assert whisper.entry == recommended_whisper()
+    assert whisper.entry == recommended_entries(load_catalog())[0]
     assert whisper.reason.startswith("The assistant needs a speech model to hear you (Whisper ")
     assert [need.entry.name for need in needs.needs[1:]] == ["kokoro-v1.0", "kokoro-voices-v1.0"]
     assert needs.download_bytes == sum(need.entry.download_bytes for need in needs.needs)
     assert not needs.ollama_checked and needs.ollama is None
-
-
-def test_the_recommended_whisper_follows_cores_and_memory() -> None:
-    assert recommended_whisper(2, 16_000_000_000).name == "whisper-base.en"
-    assert recommended_whisper(8, 4_000_000_000).name == "whisper-base.en"
-    assert recommended_whisper(4, 8_200_000_000).name == "whisper-small.en"
 
 
 def test_japanese_voices_only_need_the_english_ones(tmp_path: Path, model_home: Path) -> None:

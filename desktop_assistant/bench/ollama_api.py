@@ -73,7 +73,8 @@ class OllamaTestServer:
 
     ``models`` maps a full model name to whether it sees images; ``pullable`` the same for models
     ``/api/pull`` can fetch (its layers' progress lines ``pull_line_delay_s`` apart, after the first;
-    a hang-up meanwhile is recorded), and ``/api/delete`` removes from ``models``. ``reply`` is a text or a callable given the request's messages.
+    a hang-up meanwhile is recorded), and ``/api/delete`` removes from ``models``. ``reply`` is a
+    text or a callable given the request's messages.
     ``die_after_tokens`` drops the connection mid-stream; ``http_error`` is ``(status, message)``
     answered to every chat; ``stream_error`` is sent as an error line in place of the done line;
     ``end_without_done`` ends the stream cleanly but leaves the done line out.

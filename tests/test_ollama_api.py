@@ -135,13 +135,28 @@ def test_pull_streams_progress_and_adds_the_model(ollama_server: OllamaTestServe
     statuses = [p.status for p in progress]
     assert statuses[0] == "pulling manifest"
     assert statuses[-3:] == ["verifying sha256 digest", "writing manifest", "success"]
-    assert [(p.completed, p.total) for p in progress if p.total] == [
-        (0, 1_000_000),
-        (500_000, 1_000_000),
-        (1_000_000, 1_000_000),
-    ]
+    layers: dict[str, list[tuple[int, int]]] = {}
+    for p in progress:
+        if p.digest:
+            layers.setdefault(p.digest, []).append((p.completed or 0, p.total or 0))
+    assert len(layers) == 3
+    assert len({lines[0][1] for lines in layers.values()}) == 3  # three sizes
+    for lines in layers.values():
+        done = [completed for completed, _ in lines]
+        assert len(lines) >= 3 and done[0] == 0 and done == sorted(done) and done[-1] == lines[0][1]
     assert listed == ["gemma3:4b", "llama3.2:1b"]
     assert shown.capabilities == ["completion"]
+
+
+def test_delete_removes_a_model_and_404s_an_unknown_one(ollama_server: OllamaTestServer) -> None:
+    with ollama.Client(host=ollama_server.url) as client:
+        client.delete("gemma3:4b")
+        listed = [m.model for m in client.list().models]
+        with pytest.raises(ollama.ResponseError) as caught:
+            client.delete("gemma3:4b")
+    assert listed == []
+    assert caught.value.status_code == 404
+    assert [r.body for r in ollama_server.requests_to("/api/delete")] == [{"model": "gemma3:4b"}] * 2
 
 
 def test_pull_of_an_unknown_model_fails(ollama_server: OllamaTestServer) -> None:

@@ -72,7 +72,9 @@ class OllamaTestServer:
     """Ollama's HTTP API on 127.0.0.1 with scripted replies and fault knobs; a context manager.
 
     ``models`` maps a full model name to whether it sees images; ``pullable`` the same for models
-    ``/api/pull`` can fetch. ``reply`` is a text or a callable given the request's messages.
+    ``/api/pull`` can fetch (its layers' progress lines ``pull_line_delay_s`` apart, after the first;
+    a hang-up meanwhile is recorded), and ``/api/delete`` removes from ``models``. ``reply`` is a
+    text or a callable given the request's messages.
     ``die_after_tokens`` drops the connection mid-stream; ``http_error`` is ``(status, message)``
     answered to every chat; ``stream_error`` is sent as an error line in place of the done line;
     ``end_without_done`` ends the stream cleanly but leaves the done line out.
@@ -86,6 +88,7 @@ class OllamaTestServer:
     models: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True})
     pullable: dict[str, bool] = field(default_factory=lambda: {"gemma3:4b": True, "llama3.2:1b": False})
     reply: Reply = DEFAULT_REPLY
+    pull_line_delay_s: float = 0.0
     first_token_delay_s: float = 0.0
     first_token_delays: list[float] = field(default_factory=list)
     silent_chats: bool = False

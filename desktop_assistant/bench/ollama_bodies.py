@@ -38,6 +38,26 @@ def digest(name: str) -> str:
     return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
 
 
+# The layers a pull fetches, as fractions of MODEL_SIZE: the weights, the projector, the template.
+PULL_LAYERS = (("weights", 1.0), ("projector", 0.25), ("template", 0.0001))
+# How many progress lines each layer streams after its first (completed = 0).
+PULL_STEPS = 4
+
+
+def pull_lines(name: str) -> list[dict[str, Any]]:
+    """The progress lines a pull of ``name`` streams, layer after layer, before "verifying sha256
+    digest": each layer's first line brings its ``total``, later ones raise ``completed`` to it."""
+    lines: list[dict[str, Any]] = []
+    for layer, share in PULL_LAYERS:
+        layer_digest = digest(f"{name}/{layer}")
+        total = max(int(MODEL_SIZE * share), 1)
+        for step in range(PULL_STEPS + 1):
+            done = total * step // PULL_STEPS
+            status = f"pulling {layer_digest[7:19]}"
+            lines.append({"status": status, "digest": layer_digest, "total": total, "completed": done})
+    return lines
+
+
 def details(name: str) -> dict[str, Any]:
     family = name.split(":", 1)[0]
     return {

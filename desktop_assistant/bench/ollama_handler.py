@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from desktop_assistant.bench.ollama_bodies import (
     VERSION,
     chat_line,
-    digest,
     full_name,
     prompt_token_count,
+    pull_lines,
     show_body,
     split_tokens,
     tag_entry,
@@ -89,13 +89,8 @@ class OllamaHandler(BaseHTTPRequestHandler):
             self._send_text(404, "404 page not found")
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        try:
-            body = json.loads(raw) if raw else {}
-        except json.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict):
+        body = self._read_body()
+        if body is None:
             self.owner._record("POST", self.path, None, self._headers(), self.received_at)
             self._send_json(400, {"error": "the request body is not a JSON object"})
             return
@@ -110,6 +105,16 @@ class OllamaHandler(BaseHTTPRequestHandler):
             self._send_text(404, "404 page not found")
         else:
             route(request)
+
+    def _read_body(self) -> dict[str, Any] | None:
+        """The request's JSON object ({} without a body); None when it is not one."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            return None
+        return body if isinstance(body, dict) else None
 
     def _headers(self) -> dict[str, str]:
         return {name.lower(): value for name, value in self.headers.items()}
@@ -126,31 +131,52 @@ class OllamaHandler(BaseHTTPRequestHandler):
             return
         self._send_json(200, show_body(full_name(name), vision))
 
-    def _pull(self, request: RecordedRequest) -> None:
-        name = full_name(str(request.body.get("model") or request.body.get("name") or ""))
+    def do_DELETE(self) -> None:
+        body = self._read_body()
+        self.owner._record("DELETE", self.path, body, self._headers(), self.received_at)
+        if self.path != "/api/delete":
+            self._send_text(404, "404 page not found")
+            return
+        fields = body or {}
+        name = full_name(str(fields.get("model") or fields.get("name") or ""))
         with self.owner._lock:
-            vision = self.owner.pullable.get(name)
+            found = self.owner.models.pop(name, None) is not None
+        if found:
+            self._send_text(200, "")
+        else:
+            self._send_json(404, {"error": f"model '{name}' not found"})
+
+    def _pull(self, request: RecordedRequest) -> None:
+        owner = self.owner
+        name = full_name(str(request.body.get("model") or request.body.get("name") or ""))
+        with owner._lock:
+            vision = owner.pullable.get(name)
         lines: list[dict[str, Any]] = [{"status": "pulling manifest"}]
         if vision is None:
             lines.append({"error": "pull model manifest: file does not exist"})
         else:
-            # Added before "success" is sent, so a client that lists right after sees the model.
-            self.owner.add_model(name, vision)
-            layer = digest(name)
-            total = 1_000_000
-            lines += [
-                {"status": f"pulling {layer[7:19]}", "digest": layer, "total": total, "completed": done}
-                for done in (0, total // 2, total)
-            ]
+            lines += pull_lines(name)
             lines += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}]
             lines.append({"status": "success"})
         if request.body.get("stream", True) is False:
+            if vision is not None:
+                owner.add_model(name, vision)
             self._send_json(200 if vision is not None else 500, lines[-1])
-        else:
-            self._start_stream()
-            for line in lines:
-                self._send_chunk(line)
-            self._end_chunks()
+            return
+        self._start_stream()
+        for index, line in enumerate(lines):
+            # Slow mode paces the layers' lines, and notices a client hanging up between them.
+            paced = "digest" in line and index > 1
+            if paced and not owner._wait_open(self.connection, owner.pull_line_delay_s):
+                self.close_connection = True
+                if not owner._stopping.is_set():
+                    owner._hung_up(request)
+                return
+            if line.get("status") == "success":
+                # Added before "success" is sent, so a client that lists right after sees the model.
+                owner.add_model(name, bool(vision))
+            self._send_chunk(line)
+        self._end_chunks()
 
     def _chat(self, request: RecordedRequest) -> None:
         owner = self.owner

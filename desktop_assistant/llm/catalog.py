@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desktop_assistant.config.settings import LlmSettings
-from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error, open_client, sees_images
+from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error, sees_images
+from desktop_assistant.llm.ollama_host import open_client
 
 
 @dataclass(frozen=True)
@@ -30,4 +31,3 @@ def list_models(settings: LlmSettings, api_key: str | None = None) -> list[Model
         raise client_error(exc, host, settings.timeout_s, current) from exc
     finally:
         client.close()  # type: ignore[no-untyped-call]
-

@@ -7,8 +7,8 @@ Each request runs on a reader thread that a cancel or ``close()`` abandons (``ll
 
 from __future__ import annotations
 
-import os
 import re
+import ssl
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -20,42 +20,16 @@ from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm.abortable import AbortableRequests, RequestAbandoned
 from desktop_assistant.llm.base import ChatMessage, TokenCounts
+from desktop_assistant.llm.ollama_host import ollama_start_hint, open_client
 
 T = TypeVar("T")
 
-DEFAULT_HOST = "http://127.0.0.1:11434"
 # The keyring name of the API key a remote Ollama (or a proxy in front of one) may require.
 API_KEY_SECRET = "ollama_api_key"
-# A down remote host should fail in seconds, while a reply may legitimately take minutes.
-CONNECT_TIMEOUT_S = 10.0
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 # What the client raises: httpx failures (the streaming path does not wrap them), the plain path's
 # ConnectionError, Ollama's error answers, and json / pydantic errors for answers it cannot read.
 CLIENT_ERRORS = (httpx.HTTPError, ConnectionError, ollama.ResponseError, ValueError)
-
-
-def resolve_host(configured: str) -> str:
-    """The server URL: the setting, else ``OLLAMA_HOST``, else Ollama's default address."""
-    return configured.strip() or os.environ.get("OLLAMA_HOST", "").strip() or DEFAULT_HOST
-
-
-def open_client(
-    settings: LlmSettings, api_key: str | None = None, **options: Any
-) -> tuple[str, ollama.Client]:
-    """The resolved host and a client for it; an API key travels as a Bearer token on every request.
-
-    ``options`` go on to ``httpx.Client`` (e.g. ``AbortableRequests.client_options()``).
-    """
-    host = resolve_host(settings.host)
-    timeout = httpx.Timeout(settings.timeout_s, connect=min(settings.timeout_s, CONNECT_TIMEOUT_S))
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
-    try:
-        return host, ollama.Client(host=host, timeout=timeout, headers=headers, **options)
-    except (ValueError, httpx.InvalidURL) as exc:
-        raise LLMError(
-            f"'{host}' is not a valid Ollama address",
-            "Set OLLAMA_HOST or llm.host to a URL such as http://127.0.0.1:11434.",
-        ) from exc
 
 
 def sees_images(capabilities: Sequence[str] | None) -> bool | None:
@@ -214,11 +188,14 @@ def client_error(
 ) -> LLMError:
     """The ``LLMError`` for a failure of the client talking to ``host`` (about ``model``, if any);
     ``partial`` is the reply text so far inside a reply stream, else None."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
+    refused_certificate = _certificate_error(exc)
+    if refused_certificate is not None:
         return LLMError(
-            f"Cannot reach Ollama at {host}",
-            "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host).",
+            f"The certificate of Ollama at {host} is not trusted ({refused_certificate})",
+            "Give the server a certificate a trusted authority signed, or use this machine's Ollama.",
         )
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | ConnectionError):
+        return LLMError(f"Cannot reach Ollama at {host}", ollama_start_hint())
     if isinstance(exc, ollama.ResponseError):
         return _response_error(exc, host, model, partial)
     if isinstance(exc, httpx.TransportError) and partial:
@@ -254,6 +231,16 @@ def _response_error(exc: ollama.ResponseError, host: str, model: str, partial: s
         f"Ollama answered {exc.status_code}: {exc.error}",
         "Check the Ollama server's log, then ask again.",
     )
+
+
+def _certificate_error(exc: BaseException) -> str | None:
+    """The reason, when the failure (or one it arose from) is TLS refusing the server's certificate."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _wire_message(message: ChatMessage) -> dict[str, Any]:

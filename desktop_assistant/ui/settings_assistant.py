@@ -6,7 +6,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 
 from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.core.conversation import default_persona
-from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, DEFAULT_HOST, resolve_host
+from desktop_assistant.llm.ollama_chat import API_KEY_SECRET
+from desktop_assistant.llm.ollama_host import DEFAULT_HOST, resolve_host
 from desktop_assistant.ui.settings_fields import (
     CommitTextEdit,
     PageTools,

@@ -7,6 +7,7 @@ give the dialog an instant fake.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -138,7 +139,7 @@ class AppSettingsServices:
 
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         """The server's models; ``LLMError`` with one line when it cannot be asked."""
-        return list_models(LlmSettings(host=host, timeout_s=CATALOG_TIMEOUT_S), api_key)
+        return list_models(self._llm(host), api_key)
 
     def open_level_meter(self, device: str) -> MicrophoneLevel:
         """A live microphone on ``device`` for its level."""
@@ -156,6 +157,10 @@ class AppSettingsServices:
             )
         samples = self._synthesizer.synthesize_with(PREVIEW_SENTENCE, voice, speed)
         play_sound(samples, self._synthesizer.sample_rate, output_device)
+
+    def _llm(self, host: str) -> LlmSettings:
+        """The saved Ollama settings (``llm.allow_insecure`` counts) with ``host`` and a short timeout."""
+        return replace(self._settings().llm, host=host, timeout_s=CATALOG_TIMEOUT_S)
 
     def _settings(self) -> Settings:
         return SettingsStore(self._context.paths).load()

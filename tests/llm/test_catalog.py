@@ -11,6 +11,7 @@ from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError
 from desktop_assistant.llm.catalog import ModelInfo, list_models
 from desktop_assistant.llm.ollama_chat import OllamaChat
+from desktop_assistant.llm.ollama_host import ollama_start_hint
 
 pytestmark = pytest.mark.ollama
 
@@ -65,6 +66,4 @@ def test_a_server_that_is_down_is_one_line() -> None:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     with pytest.raises(LLMError) as caught:
         list_models(LlmSettings(host=url))
-    assert caught.value.line() == (
-        f"Cannot reach Ollama at {url}. Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host)."
-    )
+    assert caught.value.line() == f"Cannot reach Ollama at {url}. {ollama_start_hint()}"

@@ -20,12 +20,13 @@ from desktop_assistant.errors import LLMError, ReplyInterrupted
 from desktop_assistant.llm import abortable
 from desktop_assistant.llm.base import ChatMessage, TokenCounts
 from desktop_assistant.llm.images import prepare_image_bytes
-from desktop_assistant.llm.ollama_chat import DEFAULT_HOST, OllamaChat, keep_alive_value, token_counts
+from desktop_assistant.llm.ollama_chat import OllamaChat, keep_alive_value, token_counts
+from desktop_assistant.llm.ollama_host import DEFAULT_HOST, ollama_start_hint
 
 pytestmark = pytest.mark.ollama
 
 QUESTION = (ChatMessage("user", "What is the capital of France?"),)
-UNREACHABLE_HINT = "Start it with 'ollama serve' (or set OLLAMA_HOST / llm.host)."
+UNREACHABLE_HINT = ollama_start_hint()
 # Generous bounds: an abort takes about 50 ms; the point is "not the 10 s the server holds back".
 PROMPT_S = 0.5
 CLOSED_HINT = "The assistant closed its connection to Ollama; start it again to ask."

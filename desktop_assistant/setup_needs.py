@@ -23,7 +23,8 @@ from desktop_assistant.fetch.catalog import (
 from desktop_assistant.fetch.install import catalog_for_run
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.fetch.recommend import recommended_entries
-from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error, open_client, resolve_host
+from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error
+from desktop_assistant.llm.ollama_host import open_client, resolve_host
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import voice_names
 from desktop_assistant.tts.voices import english_voices, languages_of

@@ -1,21 +1,43 @@
-"""``desktop-assistant models``: list the model library and import local model files."""
+"""``desktop-assistant models``: the catalog and the library, downloads, and imports of local files."""
 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
+from desktop_assistant.app import Context, stored_api_key
+from desktop_assistant.cli.progress_bar import TerminalProgress
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
-from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
+from desktop_assistant.errors import AssistantError
+from desktop_assistant.fetch import catalog as kinds
+from desktop_assistant.fetch.catalog import CatalogEntry
+from desktop_assistant.fetch.defaults import install_defaults, install_packaged, use_kokoro
+from desktop_assistant.fetch.install import catalog_for_run, catalog_state, install_entry, models_mirror
+from desktop_assistant.fetch.progress import human_bytes
+from desktop_assistant.llm.catalog import list_models
+from desktop_assistant.llm.ollama_host import resolve_host
+from desktop_assistant.llm.ollama_models import pull_model
+from desktop_assistant.store.models import ModelLibrary
+
+SECTIONS = (
+    (kinds.WHISPER, "Speech to text (Whisper)"),
+    (kinds.KOKORO_MODEL, "Voice model (Kokoro)"),
+    (kinds.KOKORO_VOICES, "Voices (Kokoro)"),
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``models`` command and its subcommands."""
-    parser = subparsers.add_parser("models", help="list and import Whisper and Kokoro models")
+    parser = subparsers.add_parser("models", help="list, download and import models")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    verbs.add_parser("list", help="the imported models; * marks the ones in use").set_defaults(func=run_list)
+    verbs.add_parser(
+        "list", help="the catalog and what is installed; * marks the models in use"
+    ).set_defaults(func=run_list)
+    download = verbs.add_parser(
+        "download", help="download models by name (resumable, sha256-checked); Ollama models are pulled"
+    )
+    download.add_argument("names", nargs="+", metavar="NAME")
+    download.set_defaults(func=run_download)
     whisper = verbs.add_parser("import-whisper", help="import a CTranslate2 Whisper model folder")
     whisper.add_argument("source", type=Path, metavar="DIR")
     whisper.add_argument("--name", help="the name to import it as (default: the folder's name)")
@@ -24,28 +46,62 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     kokoro.add_argument("model", type=Path, metavar="MODEL.onnx")
     kokoro.add_argument("voices", type=Path, metavar="VOICES")
     kokoro.set_defaults(func=run_import_kokoro)
+    voices_help = "a Kokoro voices file to use instead of the packaged Japanese voices"
     packaged = verbs.add_parser(
-        "install-packaged", help="import the models installed from PyPI by the 'test' extra (sha256-checked)"
+        "install-packaged",
+        help="import the models installed from PyPI by the 'models' extra (sha256-checked)",
     )
-    packaged.add_argument(
-        "--voices",
-        type=Path,
-        metavar="VOICES",
-        help="a Kokoro voices file to use instead of the packaged Japanese voices",
-    )
+    packaged.add_argument("--voices", type=Path, metavar="VOICES", help=voices_help)
     packaged.set_defaults(func=run_install_packaged)
+    default = verbs.add_parser(
+        "install-default",
+        help="download the models this machine suits, falling back to the packaged ones where offline",
+    )
+    default.add_argument("--voices", type=Path, metavar="VOICES", help="a local Kokoro voices file to use")
+    default.set_defaults(func=run_install_default)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print the library, one model a line."""
-    paths = AppPaths.resolve()
-    settings = SettingsStore(paths).load()
-    entries = ModelLibrary(paths.models_dir).entries(settings.stt, settings.tts)
-    if not entries:
-        print(f"No models in {paths.models_dir}. Import some: desktop-assistant models import-whisper DIR")
-    for entry in entries:
-        mark = "*" if entry.active else " "
-        print(f"{mark} {entry.kind:<14} {entry.name:<32} {entry.size_bytes / 1e6:8.1f} MB  {entry.path}")
+    """Print the catalog by kind with what is installed and in use, then the other imported files."""
+    context = Context.load()
+    states = catalog_state(context.paths, context.settings, catalog_for_run())
+    shown: set[Path] = set()
+    for kind, title in SECTIONS:
+        print(title)
+        for state in (s for s in states if s.entry.kind == kind):
+            shown.update(state.paths)
+            print(_row(state.entry, state.in_use, "installed" if state.installed else "available"))
+    _list_ollama(context, [s.entry for s in states if s.entry.kind == kinds.OLLAMA])
+    others = [
+        e
+        for e in ModelLibrary(context.paths.models_dir).entries(context.settings.stt, context.settings.tts)
+        # Hidden names are downloads in progress (a Whisper download's staging folder).
+        if e.path not in shown and e.kind != "kokoro-fastconv" and not e.name.startswith(".")
+    ]
+    if others:
+        print("Imported files")
+        for entry in others:
+            mark = "*" if entry.active else " "
+            print(f"{mark} {entry.name:<26} {human_bytes(entry.size_bytes):>9}  {entry.path}")
+    return 0
+
+
+def run_download(args: argparse.Namespace) -> int:
+    """Download each named model into the library (or pull it through Ollama) and put it in use."""
+    context = Context.load()
+    catalog = catalog_for_run()
+    progress = TerminalProgress()
+    try:
+        for name in args.names:
+            entry = _entry_or_ollama(catalog, name)
+            if entry.kind == kinds.OLLAMA:
+                pull_model(context.settings.llm, entry.name, progress, api_key=stored_api_key())
+                print(f"Pulled {entry.name} into Ollama at {resolve_host(context.settings.llm.host)}")
+                continue
+            result = install_entry(entry, context.paths, progress, mirror=models_mirror(context.settings))
+            print(result.summary())
+    finally:
+        progress.close()
     return 0
 
 
@@ -60,37 +116,64 @@ def run_import_whisper(args: argparse.Namespace) -> int:
 
 def run_import_kokoro(args: argparse.Namespace) -> int:
     """Import a Kokoro model and voices and make them the ones in use."""
-    paths = AppPaths.resolve()
-    _use_kokoro(paths, args.model, args.voices)
+    print(use_kokoro(AppPaths.resolve(), args.model, args.voices))
     return 0
 
 
 def run_install_packaged(args: argparse.Namespace) -> int:
     """Import the PyPI-packaged Whisper tiny.en and Kokoro int8 after checking their sha256."""
-    paths = AppPaths.resolve()
-    with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
-        packaged = locate_packaged(Path(work))
-        target = ModelLibrary(paths.models_dir).import_whisper(packaged.whisper_dir, WHISPER_NAME)
-        SettingsStore(paths).set("stt.model", target.name)
-        print(f"Imported Whisper model '{target.name}' into {target}; stt.model = {target.name}")
-        _use_kokoro(paths, packaged.kokoro_model, args.voices or packaged.voices)
+    for line in install_packaged(AppPaths.resolve(), args.voices):
+        print(line)
     return 0
 
 
-def _use_kokoro(paths: AppPaths, model: Path, voices: Path) -> None:
-    store = SettingsStore(paths)
-    library = ModelLibrary(paths.models_dir)
-    done = library.import_kokoro(model, voices, store.load().tts.voice)
-    # An official model is left to the library's choice, so that fp32 wins wherever it is imported.
-    name = "" if done.model.name in OFFICIAL_KOKORO else done.model.name
-    store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})
-    in_use, _ = library.kokoro_files(store.load().tts)
-    print(
-        f"Imported Kokoro '{done.model.name}' with voices '{done.voices.name}' into {done.model.parent}; "
-        f"tts.voice = {done.voice}; speaking with {in_use.name}"
-    )
+def run_install_default(args: argparse.Namespace) -> int:
+    """Download the recommended models, or import the packaged copies where they cannot be fetched."""
+    context = Context.load()
+    progress = TerminalProgress()
+    try:
+        install_defaults(
+            context.paths,
+            catalog_for_run(),
+            progress,
+            print,
+            mirror=models_mirror(context.settings),
+            voices=args.voices,
+        )
+    finally:
+        progress.close()
+    return 0
 
 
-def _existing(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _entry_or_ollama(catalog: kinds.Catalog, name: str) -> CatalogEntry:
+    """The catalog's entry, or (for a name with a tag, like ``llava:13b``) any Ollama model."""
+    try:
+        return catalog.get(name)
+    except AssistantError:
+        if ":" in name:
+            return CatalogEntry(name=name, kind=kinds.OLLAMA, title=name)
+        raise
+
+
+def _list_ollama(context: Context, recommended: list[CatalogEntry]) -> None:
+    host = resolve_host(context.settings.llm.host)
+    print(f"Ollama models (at {host})")
+    try:
+        on_server = {m.name: m for m in list_models(context.settings.llm, stored_api_key())}
+    except AssistantError as exc:
+        on_server = {}
+        print(f"  (cannot list what is installed: {exc.line()})")
+    chosen = context.settings.llm.model
+    for entry in recommended:
+        installed = "installed" if entry.name in on_server else "available"
+        print(_row(entry, entry.name == chosen, installed, "sees images"))
+    for name, model in sorted(on_server.items()):
+        if name not in {e.name for e in recommended}:
+            sight = "sees images" if model.sees_images else "text only"
+            print(f"{'*' if name == chosen else ' '} {name:<26} {'':>9}  installed  {sight}")
+
+
+def _row(entry: CatalogEntry, in_use: bool, state: str, note: str = "") -> str:
+    mark = "*" if in_use else " "
+    size = human_bytes(entry.download_bytes)
+    return f"{mark} {entry.name:<26} {size:>9}  {state:<9}  {note or entry.title}"

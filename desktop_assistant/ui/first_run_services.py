@@ -99,8 +99,8 @@ class AppFirstRunServices:
         self._store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})
 
     def ollama_hint(self) -> str:
-        """``llm.ollama_models.ollama_start_hint``."""
-        from desktop_assistant.llm.ollama_models import ollama_start_hint
+        """``llm.ollama_host.ollama_start_hint``."""
+        from desktop_assistant.llm.ollama_host import ollama_start_hint
 
         hint: str = ollama_start_hint()
         return hint

@@ -12,8 +12,7 @@ from desktop_assistant.app import Context
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import ModelFileError
-from desktop_assistant.fetch.catalog import KOKORO_MODEL, KOKORO_VOICES, OLLAMA, WHISPER
-from desktop_assistant.fetch.catalog import load_catalog
+from desktop_assistant.fetch.catalog import KOKORO_MODEL, KOKORO_VOICES, OLLAMA, WHISPER, load_catalog
 from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.setup_needs import setup_needs
 from desktop_assistant.store.models import ModelLibrary

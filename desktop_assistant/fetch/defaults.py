@@ -1,0 +1,142 @@
+"""The models a new install gets: the official downloads this machine suits, else the packaged copies.
+
+``install_defaults`` is what ``packaging/install.sh`` runs (through ``models install-default``): Whisper
+base.en or small.en (by cores and memory), Kokoro v1.0 fp32 and its full voices file. Where the official
+hosts cannot be reached it imports the copies the ``models`` extra brought from PyPI instead (Whisper
+tiny.en, Kokoro int8, five Japanese voices), says so in one line each, and the app still works. Files
+already installed and verified are never fetched again.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop_assistant.config.store import AppPaths, SettingsStore
+from desktop_assistant.errors import AssistantError, DownloadCancelled
+from desktop_assistant.fetch.catalog import Catalog, CatalogEntry
+from desktop_assistant.fetch.install import install_entry
+from desktop_assistant.fetch.progress import Progress
+from desktop_assistant.fetch.recommend import KOKORO_VOICES, recommended_entries
+from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
+from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """What was imported instead of a download that failed, and the line that says so."""
+
+    name: str
+    line: str
+
+
+def install_defaults(
+    paths: AppPaths,
+    catalog: Catalog,
+    progress: Progress,
+    say: Callable[[str], None],
+    mirror: str = "",
+    voices: Path | None = None,
+) -> list[Fallback]:
+    """Download the recommended models; each one that cannot be fetched falls back to its packaged copy.
+
+    ``voices``, when given, is a local Kokoro voices file used instead of downloading one.
+    """
+    fallbacks: list[Fallback] = []
+    for entry in recommended_entries(catalog):
+        if entry.name == KOKORO_VOICES and voices is not None:
+            _import_voices(paths, voices)
+            say(f"Using the Kokoro voices in {voices}")
+            continue
+        try:
+            result = install_entry(entry, paths, progress, mirror=mirror)
+        except DownloadCancelled:
+            raise
+        except AssistantError as exc:
+            fallbacks.append(_fall_back(paths, entry, exc))
+            say(fallbacks[-1].line)
+            continue
+        say(result.summary())
+    return fallbacks
+
+
+def install_packaged(paths: AppPaths, voices: Path | None = None) -> list[str]:
+    """Import the PyPI-packaged Whisper tiny.en and Kokoro int8 (sha256-checked), with ``voices`` or the
+    packaged Japanese ones; the lines say what is in use now."""
+    lines = [_import_packaged_whisper(paths)]
+    with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
+        packaged = locate_packaged(Path(work))
+        lines.append(_use_kokoro(paths, packaged.kokoro_model, voices or packaged.voices))
+    return lines
+
+
+def use_kokoro(paths: AppPaths, model: Path, voices: Path) -> str:
+    """Import a Kokoro model and voices file and make them the ones in use; the line says so."""
+    return _use_kokoro(paths, model, voices)
+
+
+def _fall_back(paths: AppPaths, entry: CatalogEntry, error: AssistantError) -> Fallback:
+    why = error.message.rstrip(".")
+    if entry.kind == "whisper":
+        _import_packaged_whisper(paths)
+        packaged = f"the packaged Whisper {WHISPER_NAME}"
+    else:
+        with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
+            copies = locate_packaged(Path(work))
+            if entry.name == KOKORO_VOICES:
+                _import_voices(paths, copies.voices)
+                packaged = "the packaged voices (five Japanese voices, which read English with an accent)"
+            else:
+                library = ModelLibrary(paths.models_dir)
+                settings = SettingsStore(paths).load().tts
+                try:
+                    _, current_voices = library.kokoro_files(settings)
+                except AssistantError:
+                    current_voices = copies.voices
+                _use_kokoro(paths, copies.kokoro_model, current_voices)
+                packaged = "the packaged Kokoro v1.0 int8"
+    line = (
+        f"Could not download {entry.name} ({why}): using {packaged} instead; "
+        f"'desktop-assistant models download {entry.name}' fetches it later"
+    )
+    return Fallback(entry.name, line)
+
+
+def _import_packaged_whisper(paths: AppPaths) -> str:
+    with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
+        packaged = locate_packaged(Path(work))
+        target = ModelLibrary(paths.models_dir).import_whisper(packaged.whisper_dir, WHISPER_NAME)
+    SettingsStore(paths).set("stt.model", target.name)
+    return f"Imported Whisper model '{target.name}' into {target}; stt.model = {target.name}"
+
+
+def _import_voices(paths: AppPaths, voices: Path) -> None:
+    library = ModelLibrary(paths.models_dir)
+    try:
+        model, _ = library.kokoro_files(SettingsStore(paths).load().tts)
+    except AssistantError:
+        with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
+            _use_kokoro(paths, locate_packaged(Path(work)).kokoro_model, voices)
+            return
+    _use_kokoro(paths, model, voices)
+
+
+def _use_kokoro(paths: AppPaths, model: Path, voices: Path) -> str:
+    store = SettingsStore(paths)
+    library = ModelLibrary(paths.models_dir)
+    done = library.import_kokoro(model, voices, store.load().tts.voice)
+    # An official model is left to the library's choice, so that fp32 wins wherever it is imported.
+    name = "" if done.model.name in OFFICIAL_KOKORO else done.model.name
+    store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})
+    in_use, _ = library.kokoro_files(store.load().tts)
+    return (
+        f"Imported Kokoro '{done.model.name}' with voices '{done.voices.name}' into {done.model.parent}; "
+        f"tts.voice = {done.voice}; speaking with {in_use.name}"
+    )
+
+
+def _existing(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -10,41 +10,17 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import pytest
-from keyring.backend import KeyringBackend
 
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring backend that keeps its passwords in a dict, and nowhere else."""
-
-    priority = 1.0
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        del self.passwords[(service, username)]
+from tests.config.test_secrets import MemoryKeyring, use_keyring
 
 
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
-    """The process's keyring for the test: a ``MemoryKeyring``; the earlier one afterwards."""
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
+    """The process's keyring for the test: one in memory (``tests/config``'s); the earlier one afterwards."""
+    with use_keyring(MemoryKeyring()) as backend:
+        assert isinstance(backend, MemoryKeyring)
         yield backend
-    finally:
-        keyring.set_keyring(before)
 
 
 @pytest.fixture

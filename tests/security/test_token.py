@@ -19,7 +19,8 @@ from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.logfile import LOG_FILE_NAME, configure_logging
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET
 from desktop_assistant.store.history import DATABASE_NAME
-from tests.security.conftest import MemoryKeyring, files_holding
+from tests.config.test_secrets import MemoryKeyring
+from tests.security.conftest import files_holding
 
 pytestmark = [pytest.mark.cli, pytest.mark.model, pytest.mark.ollama]
 

@@ -22,6 +22,7 @@ from desktop_assistant.fetch.progress import Progress
 from desktop_assistant.fetch.recommend import KOKORO_VOICES, recommended_entries
 from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
 from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
+from desktop_assistant.tts.voices import speaks_english
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def _import_voices(paths: AppPaths, voices: Path) -> None:
 def _use_kokoro(paths: AppPaths, model: Path, voices: Path) -> str:
     store = SettingsStore(paths)
     library = ModelLibrary(paths.models_dir)
-    done = library.import_kokoro(model, voices, store.load().tts.voice)
+    tts = store.load().tts
+    done = library.import_kokoro(model, voices, tts.voice, speaks_english(tts.language))
     # An official model is left to the library's choice, so that fp32 wins wherever it is imported.
     name = "" if done.model.name in OFFICIAL_KOKORO else done.model.name
     store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 from desktop_assistant.cancel import CancelToken
 from desktop_assistant.config.settings import Settings
@@ -35,8 +34,9 @@ from desktop_assistant.fetch.catalog import (
 from desktop_assistant.fetch.download import fetch_file
 from desktop_assistant.fetch.hub import fetch_whisper
 from desktop_assistant.fetch.progress import Progress
-from desktop_assistant.store.models import OFFICIAL_KOKORO, PREFERRED_VOICES, ModelLibrary, sha256_of
-from desktop_assistant.tts.voices import english_voices
+from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary, sha256_of
+from desktop_assistant.tts.kokoro import voice_names
+from desktop_assistant.tts.voices import speaks_english, voice_to_use
 
 MIRROR_VARIABLE = "DESKTOP_ASSISTANT_MODEL_MIRROR"
 CATALOG_VARIABLE = "DESKTOP_ASSISTANT_CATALOG"
@@ -176,21 +176,8 @@ def _settings_for(
         name = targets[0].name
         wanted = {"tts.model": "" if name in OFFICIAL_KOKORO else name}
     else:
-        wanted = {"tts.voices": targets[0].name, "tts.voice": _voice_for(targets[0], settings.tts.voice)}
+        voice = voice_to_use(
+            settings.tts.voice, voice_names(targets[0]), speaks_english(settings.tts.language)
+        )
+        wanted = {"tts.voices": targets[0].name, "tts.voice": voice}
     return tuple((key, value) for key, value in wanted.items() if settings.get(key) != value)
-
-
-def _voice_for(voices: Path, current: str) -> str:
-    """``current`` if the voices file has it, else an English voice, else its first voice."""
-    try:
-        with np.load(voices) as data:
-            names = list(data.files)
-    except (OSError, ValueError) as exc:
-        raise ModelFileError(
-            f"The Kokoro voices file {voices} does not load ({first_line(exc)})",
-            "Download it again with 'desktop-assistant models download'.",
-        ) from None
-    if current in names or not names:
-        return current
-    preferred = [v for v in PREFERRED_VOICES if v in names] + english_voices(names)
-    return (preferred or names)[0]

@@ -20,12 +20,11 @@ from desktop_assistant.config.settings import SttSettings, TtsSettings
 from desktop_assistant.errors import ModelFileError, first_line
 from desktop_assistant.tts.kokoro import load_kokoro
 from desktop_assistant.tts.kokoro_session import FASTCONV_SUFFIX
+from desktop_assistant.tts.voices import voice_to_use
 
 log = logging.getLogger(__name__)
 
 WHISPER_REQUIRED = ("model.bin", "config.json")
-# Voices an English-speaking default falls back to, best first.
-PREFERRED_VOICES = ("af_heart", "af_bella", "am_michael", "bf_emma")
 # The official Kokoro v1.0 files an empty tts.model stands for, best first: fp32 where the user has it.
 OFFICIAL_KOKORO = ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
 
@@ -126,12 +125,10 @@ class ModelLibrary:
         log.info("Imported Whisper model %s from %s", target.name, source)
         return target
 
-    def import_kokoro(self, model: Path, voices: Path, voice: str) -> KokoroImport:
-        """Check that the pair loads, copy it in, and pick ``voice`` or a voice the file has."""
+    def import_kokoro(self, model: Path, voices: Path, voice: str, english: bool = True) -> KokoroImport:
+        """Check that the pair loads, copy it in, and pick the voice to use (``voice_to_use``)."""
         kokoro = load_kokoro(model, voices)
-        available = kokoro.get_voices()
-        if voice not in available:
-            voice = next((v for v in PREFERRED_VOICES if v in available), sorted(available)[0])
+        voice = voice_to_use(voice, kokoro.get_voices(), english)
         targets = (self.kokoro_root / model.name, self.kokoro_root / voices.name)
         _copy_files(zip((model, voices), targets, strict=True))
         log.info("Imported Kokoro %s with %s", model.name, voices.name)

@@ -19,8 +19,7 @@ from desktop_assistant.errors import ModelFileError
 from desktop_assistant.fetch.catalog import CatalogEntry
 from desktop_assistant.fetch.progress import Progress
 from desktop_assistant.setup_needs import SetupNeeds, setup_needs
-from desktop_assistant.store.models import OFFICIAL_KOKORO, PREFERRED_VOICES, ModelLibrary
-from desktop_assistant.tts.voices import english_voices
+from desktop_assistant.store.models import ModelLibrary
 
 KOKORO_MODEL_SUFFIX = ".onnx"
 
@@ -83,7 +82,7 @@ class AppFirstRunServices:
 
     def import_kokoro(self, files: Sequence[Path]) -> None:
         """Import the ``.onnx`` model and the voices file among ``files`` (the one in use for a part not
-        given), and set ``tts.model``, ``tts.voices`` and an English voice where the settings speak it."""
+        given), and make them the ones in use (``fetch.defaults.use_kokoro``)."""
         settings = self._store.load()
         models = [f for f in files if f.suffix.lower() == KOKORO_MODEL_SUFFIX]
         voices = [f for f in files if f.suffix.lower() != KOKORO_MODEL_SUFFIX]
@@ -92,11 +91,10 @@ class AppFirstRunServices:
                 "Choose one Kokoro model (.onnx), one voices file, or one of each",
                 "The voices file is the .bin or .npz that came with the model.",
             )
+        from desktop_assistant.fetch.defaults import use_kokoro
+
         model, voice_file = self._in_use(settings, models, voices)
-        done = self._library().import_kokoro(model, voice_file, self._voice(settings))
-        # An official model is left to the library's choice, so that fp32 wins wherever it is imported.
-        name = "" if done.model.name in OFFICIAL_KOKORO else done.model.name
-        self._store.set_many({"tts.model": name, "tts.voices": done.voices.name, "tts.voice": done.voice})
+        use_kokoro(self._context.paths, model, voice_file)
 
     def ollama_hint(self) -> str:
         """``llm.ollama_host.ollama_start_hint``."""
@@ -120,13 +118,6 @@ class AppFirstRunServices:
                 "Nothing is installed yet to go with the one file chosen.",
             )
         return chosen
-
-    @staticmethod
-    def _voice(settings: Settings) -> str:
-        """The voice to keep: the configured one, unless the settings speak English and it does not."""
-        voice = settings.tts.voice
-        english = settings.tts.language.lower().startswith("en")
-        return PREFERRED_VOICES[0] if english and not english_voices([voice]) else voice
 
     def _library(self) -> ModelLibrary:
         return ModelLibrary(self._context.paths.models_dir)

@@ -119,6 +119,19 @@ def test_another_model_is_named_and_a_voices_file_without_preferred_voices_gets_
     assert (settings.tts.model, settings.tts.voice) == ("my-kokoro.onnx", "am_adam")
 
 
+def test_the_full_voices_file_replaces_the_packaged_japanese_voice_with_an_english_one(
+    server, recorder, paths
+):
+    """After the packaged fallback (jf_alpha), the downloaded voices file has jf_alpha too: an English
+    user must still get an English voice."""
+    SettingsStore(paths).set("tts.voice", "jf_alpha")
+    voices = _voices("jf_alpha", "af_heart", "bm_george")
+    catalog = _catalog("kokoro-v1.0.int8.onnx", voices)
+    server.add_file(f"{RELEASE}/voices-v1.0.bin", voices)
+    result = install_entry(catalog.get("k-voices"), paths, recorder, mirror=server.url)
+    assert result.changed == (("tts.voices", "voices-v1.0.bin"), ("tts.voice", "af_heart"))
+
+
 def test_a_file_that_fails_its_check_is_not_installed_and_the_settings_stay(server, recorder, paths):
     catalog = _catalog("kokoro-v1.0.int8.onnx", _voices("af_heart"))
     server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL[:-1] + bytes([MODEL[-1] ^ 0xFF]))

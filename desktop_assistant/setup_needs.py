@@ -27,7 +27,7 @@ from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error
 from desktop_assistant.llm.ollama_host import open_client, resolve_host
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import voice_names
-from desktop_assistant.tts.voices import english_voices, languages_of
+from desktop_assistant.tts.voices import english_voices, languages_of, speaks_english
 
 # The Ollama check is interactive: a server that does not answer in this time counts as unreachable.
 OLLAMA_CHECK_S = 3.0
@@ -44,6 +44,13 @@ class SetupNeed:
     problem: str = ""
     # Ollama only: whether the server answered (then only the model is missing, and a pull fixes it).
     reachable: bool = False
+
+    def line(self) -> str:
+        """What is missing and how to fix it, in one line for outside the dialog (the status line)."""
+        if self.kind == OLLAMA and self.reachable:
+            pull = f"'ollama pull {self.entry.name}'"
+            return f"{self.problem} Pull it with {pull}, or with Pull… in Settings ▸ Assistant."
+        return self.problem
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ def _kokoro_needs(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
     if voices is None:
         reason = f"The voice model needs its voices file ({sized(entry)})."
         needs.append(SetupNeed(KOKORO_VOICES, entry, reason, "No Kokoro voices file is installed."))
-    elif tts.language.lower().startswith("en"):
+    elif speaks_english(tts.language):
         try:
             names = voice_names(voices)
         except ModelFileError as exc:

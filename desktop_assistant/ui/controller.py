@@ -21,8 +21,10 @@ from desktop_assistant.config.settings import Settings, UiSettings
 from desktop_assistant.config.store import SettingsStore
 from desktop_assistant.core.events import Event, ProblemReported, State, StateChanged, TurnEnded
 from desktop_assistant.errors import AssistantError, ModelFileError
+from desktop_assistant.fetch.catalog import OLLAMA
 from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError
 from desktop_assistant.hotkey.push_to_talk import PushToTalk
+from desktop_assistant.setup_needs import SetupNeed
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from desktop_assistant.ui.bridge import EventBridge
 from desktop_assistant.ui.current_turn import CurrentTurn
@@ -105,7 +107,9 @@ class AppController(QObject):
         self._loader = RuntimeLoader(services.open_runtime, self)
         self._loader.loaded.connect(self._on_loaded)
         self._first_run = FirstRunGate(self._store, window, self)
-        self._first_run.closed.connect(lambda: self._apply_settings(reload=self._runtime is None))
+        self._first_run.closed.connect(self._first_run_closed)
+        # A line to show once the models are loaded (what the first-run dialog left for later).
+        self._when_ready = ""
         # The engine settings of the runtime loaded (or loading) now.
         self._loaded_settings = self._engine_settings(context.settings)
         self._closing = False
@@ -277,6 +281,19 @@ class AppController(QObject):
         self._window.set_ready(True)
         for notice in result.notices:
             self._show_error(notice.line())
+        if self._when_ready:
+            self._show_error(self._when_ready)
+            self._when_ready = ""
+
+    def _first_run_closed(self, missing: list[SetupNeed]) -> None:
+        """Load what the dialog installed; Ollama still missing is said once the models are ready (the
+        models' own failures are said by the load)."""
+        ollama = next((need for need in missing if need.kind == OLLAMA), None)
+        self._when_ready = ollama.line() if ollama is not None else ""
+        self._apply_settings(reload=self._runtime is None)
+        if self._when_ready and self._runtime is not None and not self._loader.busy:
+            self._show_error(self._when_ready)
+            self._when_ready = ""
 
     def _settings_closed(self) -> None:
         self._dialog = None

@@ -1,6 +1,7 @@
 """When the first-run dialog shows: at start-up when something is missing, and when a load fails for a
 missing model; not again in this session once the user closed it with something still missing ("Not
-now"). The check runs off the GUI thread; ``closed`` tells the controller to re-read the settings.
+now"). The check runs off the GUI thread; ``closed`` tells the controller to re-read the settings, with
+what is still missing.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ log = logging.getLogger(__name__)
 
 class FirstRunGate(QObject):
     """Shows the first-run dialog when something is missing, once per session after "Not now";
-    ``closed`` follows each close (not the one ``close()`` makes at quit)."""
+    ``closed`` follows each close (not the one ``close()`` makes at quit), with the needs still unmet
+    (a ``list[SetupNeed]``)."""
 
-    closed = Signal()
+    closed = Signal(object)
 
     def __init__(self, store: SettingsStore, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +64,7 @@ class FirstRunGate(QObject):
 
     def _finished(self) -> None:
         dialog, self.dialog = self.dialog, None
-        if dialog is not None and dialog.missing():
+        missing = dialog.missing() if dialog is not None else []
+        if missing:
             self._declined = True
-        self.closed.emit()
+        self.closed.emit(missing)

@@ -244,3 +244,39 @@ def test_closing_mid_download_cancels_it_and_joins_the_worker(
     dialog.reject()
     assert fake.cancelled == ["kokoro-v1.0"]  # the worker saw its token and ended before reject returned
     assert not dialog.isVisible()
+
+
+@pytest.mark.parametrize("reachable", [False, True])
+def test_ollama_left_missing_is_said_once_the_models_are_ready(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reachable: bool
+) -> None:
+    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path / "home"))
+    paths = AppPaths.resolve()
+    SettingsStore(paths).set("ui.hotkey_backend", "ptt")
+
+    class OllamaOnly(FakeFirstRun):
+        def needs(self, check_ollama: bool) -> SetupNeeds:
+            return SetupNeeds((_ollama_need(reachable),), check_ollama)
+
+    loader = Loader()
+    window = MainWindow(max_image_side=256)
+    qtbot.addWidget(window)
+    base = services(loader)
+    app_services = AppServices(
+        base.open_runtime, base.settings_services, base.hotkeys, lambda context: OllamaOnly(paths)
+    )
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, app_services)
+    controller.start()
+    try:
+        gate = controller._first_run
+        qtbot.waitUntil(lambda: gate.dialog is not None, timeout=5000)
+        gate.dialog.reject()  # "Not now", before the models are loaded
+        assert window.status_line.message() == "Loading models…"
+        loaded(qtbot, loader, window)
+        expected = "Not there."
+        if reachable:
+            expected += " Pull it with 'ollama pull gemma3:4b', or with Pull… in Settings ▸ Assistant."
+        qtbot.waitUntil(lambda: window.status_line.message() == expected, timeout=5000)
+        assert window.status_line.is_error()
+    finally:
+        controller.shutdown()

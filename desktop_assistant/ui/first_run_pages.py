@@ -2,26 +2,32 @@
 
 A download reports through ``QtProgress`` from its worker thread; the panel shows the file's bytes,
 rate and time left and an overall bar. The microphone section is the settings dialog's audio page
-(device lists, live level, saved through the same ``SettingsSaver``) with a three-second test.
+(device lists, live level, saved through the same ``SettingsSaver``) with a three-second test that
+plays back what it recorded.
 """
 
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop_assistant.fetch.catalog import OLLAMA
 from desktop_assistant.fetch.progress import Rate, human_bytes, human_duration
 from desktop_assistant.setup_needs import SetupNeed, short_title
+from desktop_assistant.ui.level_meter import level_from_rms
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
+from desktop_assistant.ui.settings_services import MIC_RATE
 from desktop_assistant.ui.settings_sound import AudioPage
 
 # The bars count in thousandths, so a large file still moves smoothly.
 BAR_STEPS = 1000
 MIC_TEST_S = 3.0
-MIC_SAMPLE_MS = 50
+# The test's loudness is the loudest block of this length, as the live meter would show it.
+MIC_BLOCK_MS = 20
 # The meter position (dB scale, 0..1) above which the test counts as having heard something: about
 # -44 dBFS, above a quiet room and well below speech.
 HEARD_LEVEL = 0.3
@@ -262,18 +268,21 @@ class NeedRow(QGroupBox):
 
 
 class MicrophoneSection(QGroupBox):
-    """The microphone and speaker from the settings' audio page, and a test that shows how loud the
-    microphone got over ``MIC_TEST_S``."""
+    """The microphone and speaker from the settings' audio page, and a test that records
+    ``MIC_TEST_S``, says how loud it was, and plays it back on the speaker."""
 
     def __init__(self, tools: PageTools, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Microphone"), parent)
+        self._tools = tools
         self.page = AudioPage(tools, self)
         # The first run is about hearing and being heard; these two wait in the settings.
         for box in (self.page.early_reply, self.page.voice_cues):
             self.page.form.setRowVisible(box, False)
         self.test = plain_button(self.tr("&Test microphone"), self.tr("Test microphone"), self)
         self.test.clicked.connect(self._start_test)
-        self.result = QLabel(self.tr("Choose a microphone, press Test and say something."), self)
+        self.result = QLabel(
+            self.tr("Choose a microphone, press Test and say something: you will hear it played back."), self
+        )
         self.result.setWordWrap(True)
         self.result.setAccessibleName(self.tr("Microphone test result"))
         row = QHBoxLayout()
@@ -282,31 +291,51 @@ class MicrophoneSection(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addWidget(self.page)
         layout.addLayout(row)
-        self._peak = 0.0
-        self._samples = 0
-        self._timer = QTimer(self)
-        self._timer.setInterval(MIC_SAMPLE_MS)
-        self._timer.timeout.connect(self._sample)
 
     def _start_test(self) -> None:
-        self._peak, self._samples = 0.0, max(1, round(MIC_TEST_S * 1000 / MIC_SAMPLE_MS))
         self.test.setEnabled(False)
         self.result.setText(self.tr("Listening… say something."))
-        self._timer.start()
+        self.page.record(MIC_TEST_S, self._recorded, self._failed)
 
-    def _sample(self) -> None:
-        self._peak = max(self._peak, self.page.meter.value())
-        self._samples -= 1
-        if self._samples > 0:
-            return
-        self._timer.stop()
-        self.test.setEnabled(True)
-        percent = round(self._peak * 100)
-        if self._peak >= HEARD_LEVEL:
-            self.result.setText(self.tr("Heard you: the level peaked at {n} %.").format(n=percent))
-        else:
+    def _recorded(self, samples: npt.NDArray[np.float32]) -> None:
+        peak = peak_level(samples)
+        percent = round(peak * 100)
+        if peak < HEARD_LEVEL:
+            self.test.setEnabled(True)
             self.result.setText(
                 self.tr(
                     "Hardly anything was heard (peak {n} %): check the microphone is on and not muted."
                 ).format(n=percent)
             )
+            return
+        self.result.setText(
+            self.tr("Heard you (the level peaked at {n} %); playing it back…").format(n=percent)
+        )
+        device = self._tools.saver.current.audio.output_device
+        self._tools.calls.run(
+            lambda: self._tools.services.play_recording(samples, device),
+            lambda _: self._played(percent),
+            self._failed,
+        )
+
+    def _played(self, percent: int) -> None:
+        self.test.setEnabled(True)
+        self.result.setText(
+            self.tr(
+                "Heard you: the level peaked at {n} %, and that was you played back. If it sounded "
+                "faint or muffled, try another microphone."
+            ).format(n=percent)
+        )
+
+    def _failed(self, line: str) -> None:
+        self.test.setEnabled(True)
+        self.result.setText(line)
+
+
+def peak_level(samples: npt.NDArray[np.float32]) -> float:
+    """The loudest ``MIC_BLOCK_MS`` block of ``samples`` (at ``MIC_RATE``) as a meter position, 0..1."""
+    size = MIC_RATE * MIC_BLOCK_MS // 1000
+    blocks = samples[: len(samples) // size * size].reshape(-1, size)
+    if not len(blocks):
+        return 0.0
+    return level_from_rms(float(np.sqrt(np.mean(blocks.astype(np.float64) ** 2, axis=1)).max()))

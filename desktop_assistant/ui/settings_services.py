@@ -7,6 +7,7 @@ give the dialog an instant fake.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Protocol
 
@@ -36,6 +37,8 @@ DRAIN_SLACK_S = 5.0
 # Listing models is interactive: a server that does not answer in this time is reported, not waited for.
 CATALOG_TIMEOUT_S = 15.0
 SOUND_TAG = "settings-preview"
+# The rate of a microphone opened for its level, and of what it records for a test.
+MIC_RATE = 16_000
 
 
 class MicrophoneLevel(Protocol):
@@ -43,6 +46,10 @@ class MicrophoneLevel(Protocol):
 
     def level(self) -> float:
         """RMS of the latest block, 0..1 (cheap: read by a GUI timer)."""
+        ...
+
+    def record(self, seconds: float) -> npt.NDArray[np.float32]:
+        """What the microphone hears over the next ``seconds`` at ``MIC_RATE`` (blocks that long)."""
         ...
 
     def close(self) -> None:
@@ -85,6 +92,10 @@ class SettingsServices(Protocol):
         """Speak a sample sentence with ``voice`` at ``speed`` and return once it was played."""
         ...
 
+    def play_recording(self, samples: npt.NDArray[np.float32], output_device: str) -> None:
+        """Play a microphone test's recording (``MIC_RATE``) on ``output_device`` and return once played."""
+        ...
+
 
 class LiveMicrophoneLevel:
     """The level of a live ``Microphone`` that records nothing."""
@@ -95,13 +106,20 @@ class LiveMicrophoneLevel:
     @classmethod
     def open(cls, device: str) -> LiveMicrophoneLevel:
         """Start a microphone on ``device``; ``AudioDeviceError`` when it does not open."""
-        microphone = Microphone(device=device)
+        microphone = Microphone(device=device, rate=MIC_RATE)
         microphone.start()
         return cls(microphone)
 
     def level(self) -> float:
         """RMS of the latest block."""
         return self._microphone.level
+
+    def record(self, seconds: float) -> npt.NDArray[np.float32]:
+        """An utterance of ``seconds`` (after the microphone's short preroll); ``AudioDeviceError``
+        when the device fails meanwhile."""
+        utterance = self._microphone.begin()
+        threading.Event().wait(seconds)
+        return utterance.end()
 
     def close(self) -> None:
         """Stop the stream and its reader thread."""
@@ -157,6 +175,10 @@ class AppSettingsServices:
             )
         samples = self._synthesizer.synthesize_with(PREVIEW_SENTENCE, voice, speed)
         play_sound(samples, self._synthesizer.sample_rate, output_device)
+
+    def play_recording(self, samples: npt.NDArray[np.float32], output_device: str) -> None:
+        """``play_sound`` at the microphone's rate."""
+        play_sound(samples, MIC_RATE, output_device)
 
     def _llm(self, host: str) -> LlmSettings:
         """The saved Ollama settings (``llm.allow_insecure`` counts) with ``host`` and a short timeout."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QSlider, QWidget
@@ -117,6 +119,20 @@ class AudioPage(SettingsPage):
 
     def _release(self, level: MicrophoneLevel) -> None:
         self.tools.calls.run(level.close, lambda _: None)
+
+    def record(
+        self,
+        seconds: float,
+        done: Callable[[npt.NDArray[np.float32]], None],
+        failed: Callable[[str], None],
+    ) -> None:
+        """Record ``seconds`` from the microphone whose level shows, off the GUI thread; ``failed`` gets
+        one line when none is open."""
+        level = self._level
+        if level is None:
+            failed(self.tr("The microphone is not open: choose one, and wait for its level to show."))
+            return
+        self.tools.calls.run(lambda: level.record(seconds), done, failed)
 
     def _play_tone(self) -> None:
         device = self.tools.saver.current.audio.output_device

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -23,7 +24,7 @@ from desktop_assistant.ui.controller import AppController, AppServices
 from desktop_assistant.ui.first_run import FirstRunDialog
 from desktop_assistant.ui.main_window import MainWindow
 from tests.ui.test_controller import Loader, loaded, services
-from tests.ui.test_settings_dialog import FakeServices
+from tests.ui.test_settings_dialog import FakeLevel, FakeServices
 
 pytestmark = pytest.mark.gui
 
@@ -84,8 +85,16 @@ def fake(paths: AppPaths) -> FakeFirstRun:
 
 
 @pytest.fixture
-def dialog(qtbot: QtBot, paths: AppPaths, fake: FakeFirstRun) -> Iterator[FirstRunDialog]:
-    shown = FirstRunDialog(fake.needs(False), fake, FakeServices(), SettingsStore(paths))
+def sound() -> FakeServices:
+    """The settings services behind the microphone section (devices, level, play back)."""
+    return FakeServices()
+
+
+@pytest.fixture
+def dialog(
+    qtbot: QtBot, paths: AppPaths, fake: FakeFirstRun, sound: FakeServices
+) -> Iterator[FirstRunDialog]:
+    shown = FirstRunDialog(fake.needs(False), fake, sound, SettingsStore(paths))
     qtbot.addWidget(shown)
     shown.show()
     yield shown
@@ -165,8 +174,12 @@ def _ollama_need(reachable: bool) -> SetupNeed:
     return SetupNeed(OLLAMA, load_catalog().get("gemma3:4b"), "Ollama is needed.", "Not there.", reachable)
 
 
-def test_the_microphone_is_listed_tested_and_saved(
-    qtbot: QtBot, dialog: FirstRunDialog, paths: AppPaths, monkeypatch: pytest.MonkeyPatch
+def test_the_microphone_is_listed_tested_played_back_and_saved(
+    qtbot: QtBot,
+    dialog: FirstRunDialog,
+    paths: AppPaths,
+    sound: FakeServices,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     combo = dialog.microphone.page.input_device
     qtbot.waitUntil(lambda: combo.findData("USB Headset") >= 0, timeout=5000)
@@ -177,7 +190,19 @@ def test_the_microphone_is_listed_tested_and_saved(
     monkeypatch.setattr(first_run_pages, "MIC_TEST_S", 0.2)
     dialog.microphone.test.click()
     qtbot.waitUntil(lambda: dialog.microphone.test.isEnabled(), timeout=5000)
-    assert dialog.microphone.result.text().startswith("Heard you: the level peaked at ")
+    # The fake microphone heard a -20 dBFS burst: 74 % of the meter; it went to the saved speaker.
+    assert dialog.microphone.result.text().startswith("Heard you: the level peaked at 74 %, and that was you")
+    assert sound.asked[-1] == ("play back", 1600 + 3200, "")
+
+
+def test_a_silent_microphone_is_not_played_back(
+    qtbot: QtBot, dialog: FirstRunDialog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FakeLevel, "record", lambda self, seconds: np.zeros(8000, np.float32))
+    qtbot.waitUntil(lambda: dialog.microphone.page.meter.value() > 0, timeout=5000)
+    dialog.microphone.test.click()
+    qtbot.waitUntil(lambda: dialog.microphone.test.isEnabled(), timeout=5000)
+    assert dialog.microphone.result.text().startswith("Hardly anything was heard (peak 0 %)")
 
 
 def test_the_controller_opens_the_dialog_and_reloads_after_it(

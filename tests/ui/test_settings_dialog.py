@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
@@ -51,6 +53,12 @@ class FakeLevel:
 
     def level(self) -> float:
         return 0.1
+
+    def record(self, seconds: float) -> npt.NDArray[np.float32]:
+        """A tenth of a second of a -20 dBFS square wave, then ``seconds`` of silence."""
+        return np.concatenate(
+            [np.tile(np.float32([0.1, -0.1]), 800), np.zeros(int(seconds * 16_000), np.float32)]
+        )
 
     def close(self) -> None:
         self.closed = True
@@ -100,6 +108,9 @@ class FakeServices:
         self.asked.append(("preview", voice, speed, output_device))
         if self.preview_error is not None:
             raise self.preview_error
+
+    def play_recording(self, samples: npt.NDArray[np.float32], output_device: str) -> None:
+        self.asked.append(("play back", len(samples), output_device))
 
 
 @pytest.fixture

@@ -29,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="desktop-assistant", description="A private, local push-to-talk voice assistant."
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check that this install works (window, audio, models, Ollama client, keyring) and exit 0 or 1",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (app_cmds, ask, history_cmd, models_cmd, config_cmd, secret_cmd, bench_cmd):
@@ -42,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     func = getattr(args, "func", app_cmds.run_app)
     try:
         configure_logging(AppPaths.resolve().log_dir, verbose=args.verbose)
+        if args.self_test:
+            from desktop_assistant.selftest import run_self_test
+
+            log.info("command: --self-test")
+            return run_self_test()
         log.info("command: %s", args.command or "run")
         return int(func(args))
     except AssistantError as exc:

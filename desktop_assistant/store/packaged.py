@@ -42,18 +42,29 @@ class PackagedModels:
 
 def locate_packaged(work_dir: Path) -> PackagedModels:
     """Find and verify the packaged models; the Kokoro parts are joined into ``work_dir``."""
+    return PackagedModels(
+        packaged_whisper_dir(), join_kokoro_parts(work_dir / KOKORO_NAME), packaged_voices()
+    )
+
+
+def packaged_whisper_dir() -> Path:
+    """The packaged Whisper tiny.en folder, each file checked."""
     whisper_dir = _package_dir(WHISPER_PACKAGE) / "model"
     for name, expected in WHISPER_SHA256.items():
         _verify([whisper_dir / name], expected, f"Whisper {WHISPER_NAME} {name}")
+    return whisper_dir
+
+
+def packaged_voices() -> Path:
+    """The packaged Japanese Kokoro voices file, checked."""
     voices = _package_dir(VOICES_PACKAGE) / "data" / "voices_ja.npz"
     _verify([voices], VOICES_SHA256, "Kokoro voices")
-    return PackagedModels(whisper_dir, join_kokoro_parts(work_dir / KOKORO_NAME), voices)
+    return voices
 
 
 def join_kokoro_parts(target: Path) -> Path:
     """Join the four Kokoro part files into ``target`` and check the whole file's sha256."""
-    parts = [_package_dir(package) / "part.bin" for package in KOKORO_PART_PACKAGES]
-    _verify(parts, KOKORO_SHA256, "Kokoro model parts")
+    parts = _kokoro_parts()
     size = sum(p.stat().st_size for p in parts)
     if target.is_file() and target.stat().st_size == size and sha256_of([target]) == KOKORO_SHA256:
         return target
@@ -64,6 +75,12 @@ def join_kokoro_parts(target: Path) -> Path:
             out.write(part.read_bytes())
     partial.replace(target)
     return target
+
+
+def _kokoro_parts() -> list[Path]:
+    parts = [_package_dir(package) / "part.bin" for package in KOKORO_PART_PACKAGES]
+    _verify(parts, KOKORO_SHA256, "Kokoro model parts")
+    return parts
 
 
 def _package_dir(package: str) -> Path:

@@ -1,0 +1,171 @@
+"""``desktop-assistant --self-test``: does this install work? One line per check, exit status 0 or 1.
+
+Written for the frozen bundle (``packaging/``), where a library or data file PyInstaller left out shows
+only when it is used: each check uses the real thing (a window on Qt's offscreen platform, PortAudio,
+webrtcvad, Whisper and Kokoro run on a short sample, the Ollama client, keyring). The models are the
+user's where the settings name installed ones, else the packaged copies read in place, so the check
+writes nothing beside the bundle or in the user's folders.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from desktop_assistant.config.settings import Settings, TtsSettings
+from desktop_assistant.config.store import AppPaths, SettingsStore
+from desktop_assistant.errors import AssistantError, ModelFileError, first_line
+from desktop_assistant.store.models import ModelLibrary
+
+log = logging.getLogger(__name__)
+
+# A word of the JFK clip every Whisper model reads back: the decode ran on real speech.
+EXPECTED_WORD = "country"
+SPOKEN_SAMPLE = "Hello."
+# Below this RMS Kokoro's output is silence, not speech.
+MIN_RMS = 1e-3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named check: ``run`` returns what it found, or raises."""
+
+    name: str
+    run: Callable[[], str]
+
+
+def check_window() -> str:
+    """A real window shown on Qt's offscreen platform (Qt is imported only here, from ``ui/``)."""
+    from desktop_assistant.ui.window_check import show_offscreen_window
+
+    return show_offscreen_window()
+
+
+def check_portaudio() -> str:
+    """PortAudio loads and lists its devices (there may be none on a build machine)."""
+    import sounddevice
+
+    devices = sounddevice.query_devices()
+    return f"{sounddevice._libname}: {sounddevice.get_portaudio_version()[1]}, {len(devices)} devices"
+
+
+def check_vad() -> str:
+    """webrtcvad (and its distribution's metadata, which it reads on import) judges a frame."""
+    from desktop_assistant.audio.vad import voiced_frames
+
+    flags = voiced_frames(np.zeros(16_000, dtype=np.float32), 3)
+    if flags.any():
+        raise AssistantError("webrtcvad heard speech in silence")
+    return f"{len(flags)} silent frames"
+
+
+def check_stt() -> str:
+    """Whisper loads and transcribes the JFK clip that ships in ``resources/``."""
+    from desktop_assistant.assets import resource_path
+    from desktop_assistant.audio.files import read_audio
+    from desktop_assistant.store.packaged import WHISPER_NAME, packaged_whisper_dir
+    from desktop_assistant.stt.base import SAMPLE_RATE
+    from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
+
+    settings, library = _user_settings()
+    try:
+        model_dir, what = library.whisper_dir(settings.stt), f"user's {settings.stt.model}"
+    except ModelFileError:
+        model_dir, what = packaged_whisper_dir(), f"packaged {WHISPER_NAME}"
+    transcriber = FasterWhisperTranscriber(settings.stt, model_dir)
+    text = transcriber.transcribe(read_audio(resource_path("speech/jfk.flac"), SAMPLE_RATE)).text
+    if EXPECTED_WORD not in text.lower():
+        raise AssistantError(f"Whisper misheard the sample: {text!r}")
+    return f"{what}: {text[:40]!r}..."
+
+
+def check_tts() -> str:
+    """Kokoro loads (espeak-ng and its data, kokoro-onnx's config) and speaks a short sentence. The
+    packaged model comes in parts: they are joined in a temporary folder, deleted after."""
+    from desktop_assistant.store.packaged import KOKORO_NAME, join_kokoro_parts, packaged_voices
+
+    settings, library = _user_settings()
+    try:
+        model, voices = library.kokoro_files(settings.tts)
+        return _speak(settings.tts, model, voices, f"user's {model.name}")
+    except ModelFileError:
+        with tempfile.TemporaryDirectory(prefix="desktop-assistant-self-test-") as work:
+            model = join_kokoro_parts(Path(work) / KOKORO_NAME)
+            return _speak(settings.tts, model, packaged_voices(), f"packaged {KOKORO_NAME}")
+
+
+def _speak(tts: TtsSettings, model: Path, voices: Path, what: str) -> str:
+    from desktop_assistant.tts.kokoro import KOKORO_RATE, KokoroSynthesizer, voice_names
+    from desktop_assistant.tts.voices import speaks_english, voice_to_use
+
+    voice = voice_to_use(tts.voice, voice_names(voices), speaks_english(tts.language))
+    # As the app runs it, less the fast-convolution copy: that is made once, beside the model, by the app.
+    settings = TtsSettings(**{**asdict(tts), "voice": voice, "conv_rewrite": "off"})
+    samples = KokoroSynthesizer(settings, model, voices).synthesize(SPOKEN_SAMPLE)
+    loudness = float(np.sqrt(np.mean(np.square(samples)))) if len(samples) else 0.0
+    if loudness < MIN_RMS:
+        raise AssistantError(f"Kokoro made no speech ({len(samples)} samples)")
+    return f"{what}, voice {voice}: {len(samples) / KOKORO_RATE:.2f} s of speech"
+
+
+def check_ollama() -> str:
+    """The Ollama client and the app's chat adapter import (no server is needed)."""
+    import ollama
+
+    from desktop_assistant.llm.ollama_chat import OllamaChat
+
+    return f"ollama client {ollama.Client.__module__}, {OllamaChat.__name__}"
+
+
+def check_keyring() -> str:
+    """keyring imports and picks a backend (entry points need its metadata in a bundle)."""
+    import keyring
+
+    return f"backend {type(keyring.get_keyring()).__name__}"
+
+
+def _user_settings() -> tuple[Settings, ModelLibrary]:
+    """The user's settings and model library (``DESKTOP_ASSISTANT_HOME`` wins, as everywhere)."""
+    paths = AppPaths.resolve()
+    return SettingsStore(paths).load(), ModelLibrary(paths.models_dir)
+
+
+CHECKS = (
+    Check("window", check_window),
+    Check("portaudio", check_portaudio),
+    Check("vad", check_vad),
+    Check("stt", check_stt),
+    Check("tts", check_tts),
+    Check("ollama", check_ollama),
+    Check("keyring", check_keyring),
+)
+
+
+def run_self_test(out: TextIO = sys.stdout, checks: tuple[Check, ...] = CHECKS) -> int:
+    """Run every check, print ``ok NAME: detail`` or ``FAIL NAME: reason`` for each; 0 when all pass."""
+    failed: list[str] = []
+    for check in checks:
+        try:
+            detail = check.run()
+        except AssistantError as exc:
+            failed.append(check.name)
+            print(f"FAIL {check.name}: {exc.line()}", file=out, flush=True)
+            continue
+        except Exception as exc:  # the point is to name whatever breaks, a missing file or library
+            failed.append(check.name)
+            log.info("self-test check %s failed", check.name, exc_info=True)
+            print(f"FAIL {check.name}: {type(exc).__name__}: {first_line(exc)}", file=out, flush=True)
+            continue
+        print(f"ok   {check.name}: {detail}", file=out, flush=True)
+    if failed:
+        print(f"self-test failed: {', '.join(failed)}", file=out, flush=True)
+        return 1
+    print("self-test passed", file=out, flush=True)
+    return 0

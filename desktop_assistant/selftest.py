@@ -10,6 +10,7 @@ writes nothing beside the bundle or in the user's folders.
 from __future__ import annotations
 
 import logging
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -31,6 +32,8 @@ EXPECTED_WORD = "country"
 SPOKEN_SAMPLE = "Hello."
 # Below this RMS Kokoro's output is silence, not speech.
 MIN_RMS = 1e-3
+WINDOW_CHECK_MODULE = "desktop_assistant.ui.window_check"
+WINDOW_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,20 @@ class Check:
 
 
 def check_window() -> str:
-    """A real window shown on Qt's offscreen platform (Qt is imported only here, from ``ui/``)."""
-    from desktop_assistant.ui.window_check import show_offscreen_window
-
-    return show_offscreen_window()
+    """A real window shown on Qt's offscreen platform, in a child process: Qt aborts the process when
+    a platform plugin or library is missing, and this one must live to say so."""
+    command = [sys.executable, "-m", WINDOW_CHECK_MODULE]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=WINDOW_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        raise AssistantError(f"The window check did not finish in {WINDOW_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        said = [line for line in done.stderr.splitlines() if line.strip()]
+        reason = said[-1] if said else f"exit status {done.returncode}"
+        if done.returncode < 0 and said:
+            reason = said[0]  # Qt's fatal message comes first, its advice after
+        raise AssistantError(f"The window check failed: {reason}")
+    return done.stdout.strip().splitlines()[-1]
 
 
 def check_portaudio() -> str:
@@ -102,9 +115,15 @@ def check_tts() -> str:
 
 
 def _speak(tts: TtsSettings, model: Path, voices: Path, what: str) -> str:
+    from kokoro_onnx.tokenizer import Tokenizer
+
     from desktop_assistant.tts.kokoro import KOKORO_RATE, KokoroSynthesizer, voice_names
     from desktop_assistant.tts.voices import speaks_english, voice_to_use
 
+    # espeak-ng without its data says so on stderr and returns the punctuation alone.
+    phonemes = Tokenizer().phonemize(SPOKEN_SAMPLE, tts.language)
+    if not any(char.isalpha() for char in phonemes):
+        raise AssistantError(f"espeak-ng made no phonemes of {SPOKEN_SAMPLE!r} (is espeak-ng-data complete?)")
     voice = voice_to_use(tts.voice, voice_names(voices), speaks_english(tts.language))
     # As the app runs it, less the fast-convolution copy: that is made once, beside the model, by the app.
     settings = TtsSettings(**{**asdict(tts), "voice": voice, "conv_rewrite": "off"})

@@ -1,16 +1,18 @@
-"""The self-test's window check (``desktop_assistant/selftest.py``): the app's main window, shown and
-painted on Qt's offscreen platform, so a bundle missing a Qt library, plugin or font fails it anywhere,
-with or without a display."""
+"""The self-test's window check (``desktop_assistant/selftest.py``), run as
+``python -m desktop_assistant.ui.window_check``: the app's main window, shown and painted on Qt's
+offscreen platform, so a bundle missing a Qt library, plugin or font fails it anywhere, with or without
+a display. Prints what it showed and exits 0, or one line on stderr and exits 1."""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from PySide6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from desktop_assistant.config.settings import LlmSettings
-from desktop_assistant.errors import AssistantError
+from desktop_assistant.errors import AssistantError, first_line
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.tray import state_icon
 
@@ -48,3 +50,20 @@ def _show() -> str:
     if not shown or picture.isNull():
         raise AssistantError(f"The main window was not shown on Qt's {app.platformName()} platform")
     return f"main window {picture.width()}x{picture.height()} on {app.platformName()}"
+
+
+def main() -> int:
+    """Run the check; its result on stdout, or why it failed on stderr."""
+    try:
+        print(show_offscreen_window())
+    except Exception as exc:  # the parent reports whatever broke, in one line
+        message = (
+            exc.line() if isinstance(exc, AssistantError) else f"{type(exc).__name__}: {first_line(exc)}"
+        )
+        print(message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

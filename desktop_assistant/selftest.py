@@ -2,9 +2,11 @@
 
 Written for the frozen bundle (``packaging/``), where a library or data file PyInstaller left out shows
 only when it is used: each check uses the real thing (a window on Qt's offscreen platform, PortAudio,
-webrtcvad, Whisper and Kokoro run on a short sample, the Ollama client, keyring). The models are the
-user's where the settings name installed ones, else the packaged copies read in place, so the check
-writes nothing beside the bundle or in the user's folders.
+webrtcvad, Whisper and Kokoro run on a short sample, the Ollama client, keyring), and imports what it
+tests, so a module missing from a bundle fails its own check rather than the whole self-test. The models
+are the user's where the settings name installed ones, else the packaged copies, read where they are
+(the Kokoro parts joined in a temporary folder), so nothing is written beside the bundle or in the
+user's folders.
 """
 
 from __future__ import annotations

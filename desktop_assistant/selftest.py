@@ -68,7 +68,9 @@ def check_portaudio() -> str:
     import sounddevice
 
     devices = sounddevice.query_devices()
-    return f"{sounddevice._libname}: {sounddevice.get_portaudio_version()[1]}, {len(devices)} devices"
+    release = sounddevice.get_portaudio_version()[1].split(",")[0]
+    # Which file was loaded: the bundle's own copy, or the system's.
+    return f"{sounddevice._libname}: {release}, {len(devices)} devices"
 
 
 def check_vad() -> str:
@@ -142,7 +144,7 @@ def check_ollama() -> str:
 
     from desktop_assistant.llm.ollama_chat import OllamaChat
 
-    return f"ollama client {ollama.Client.__module__}, {OllamaChat.__name__}"
+    return f"{ollama.Client.__module__}.{ollama.Client.__name__} and {OllamaChat.__name__} import"
 
 
 def check_keyring() -> str:

@@ -41,12 +41,9 @@ def test_all_passing_checks_exit_zero() -> None:
     assert out.getvalue().splitlines() == ["ok   one: fine", "self-test passed"]
 
 
-@pytest.mark.cli
-@pytest.mark.model
-@pytest.mark.gui
-def test_self_test_from_source_passes_with_the_packaged_models(tmp_path: Path) -> None:
-    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(tmp_path)}
-    proc = subprocess.run(
+def self_test(home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(home)}
+    return subprocess.run(
         [sys.executable, "-m", "desktop_assistant", "--self-test"],
         capture_output=True,
         text=True,
@@ -54,9 +51,28 @@ def test_self_test_from_source_passes_with_the_packaged_models(tmp_path: Path) -
         timeout=240,
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.mark.cli
+@pytest.mark.model
+@pytest.mark.gui
+def test_self_test_from_source_passes_with_the_packaged_models(tmp_path: Path) -> None:
+    proc = self_test(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line.split(":")[0] for line in proc.stdout.splitlines()] == [
         *(f"ok   {check.name}" for check in CHECKS),
         "self-test passed",
     ]
+    assert "ok   stt: packaged tiny.en" in proc.stdout and "ok   tts: packaged" in proc.stdout
     assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["logs"]
+
+
+@pytest.mark.cli
+@pytest.mark.model
+@pytest.mark.gui
+def test_self_test_runs_the_models_the_settings_name(model_home: Path) -> None:
+    proc = self_test(model_home)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok   stt: user's tiny.en" in proc.stdout
+    assert "ok   tts: user's kokoro-v1.0.int8.onnx" in proc.stdout

@@ -16,6 +16,7 @@ deb=dist/desktop-assistant_${version}_$arch.deb
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/desktop-assistant-deb.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
+chmod 0755 "$stage" # mktemp's 0700 would be the package's root directory
 mkdir -p "$stage/DEBIAN" "$stage/opt" "$stage/usr/bin" "$stage/usr/share/applications" "$stage/usr/share/metainfo"
 cp -a dist/desktop-assistant "$stage/opt/desktop-assistant"
 cp "$resources/desktop/$app_id.desktop" "$stage/usr/share/applications/"

@@ -59,6 +59,8 @@ def installed(dist: Path) -> Iterator[Path]:
 def test_the_deb_installs_answers_a_typed_question_and_removes_cleanly(
     installed: Path, tmp_path: Path
 ) -> None:
+    root = dpkg("-c", str(installed)).stdout.splitlines()[0]
+    assert root.startswith("drwxr-xr-x root/root") and root.endswith(" ./"), root
     for path in INSTALLED:
         assert path.is_file(), f"{path} not installed"
     command = shutil.which("desktop-assistant")

@@ -37,7 +37,6 @@ class PullDialog(QDialog):
     def __init__(self, name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Pulling {name}").format(name=name))
-        self.setWindowModality(Qt.WindowModality.WindowModal)
         self.name = name
         self.progress = QtProgress()
         self.cancel_token = CancelToken()
@@ -103,6 +102,7 @@ class ModelActions(QObject):
         self.pull_button.clicked.connect(self._ask_name)
         self.delete_button = plain_button(self.tr("&Delete"), self.tr("Delete the chosen model"), parent)
         self.delete_button.clicked.connect(self._confirm_delete)
+        # The dialog of each step while it is open (None otherwise).
         self.name_dialog: QInputDialog | None = None
         self.pull_dialog: PullDialog | None = None
         self.confirmation: QMessageBox | None = None
@@ -148,7 +148,11 @@ class ModelActions(QObject):
         dialog.setOkButtonText(self.tr("&Pull"))
         dialog.textValueSelected.connect(lambda text: self._pull(_name(names, text)))
         self.name_dialog = dialog
+        dialog.finished.connect(self._names_closed)
         dialog.open()
+
+    def _names_closed(self) -> None:
+        self.name_dialog = None
 
     def _pull(self, name: str) -> None:
         host, key = self._server()
@@ -191,12 +195,17 @@ class ModelActions(QObject):
             self._parent,
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setInformativeText(self.tr("Using it again means pulling it again."))
+        # The chosen model is the one in use: the assistant cannot answer until another is chosen.
+        box.setInformativeText(self.tr("The assistant uses it now: choose or pull another one after."))
         box.addButton(self.tr("&Delete"), QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.buttonClicked.connect(lambda button: self._answered(box, button, info.name))
         self.confirmation = box
+        box.finished.connect(self._confirmation_closed)
         box.open()
+
+    def _confirmation_closed(self) -> None:
+        self.confirmation = None
 
     def _answered(self, box: QMessageBox, button: QAbstractButton, name: str) -> None:
         if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:

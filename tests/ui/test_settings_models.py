@@ -9,7 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog, QMessageBox
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_assistant.app import Context
@@ -47,17 +50,26 @@ def store(paths: AppPaths) -> SettingsStore:
 
 @pytest.fixture
 def open_page(qtbot: QtBot, paths: AppPaths, store: SettingsStore) -> Iterator[OpenPage]:
-    """Show the Assistant page for the server at a URL, over the real services, once it has listed."""
-    calls = BackgroundCalls(lambda line: None)
+    """Show the Assistant page for the server at a URL, over the real services, once it has listed.
+
+    Its calls stop delivering once it is gone, as the settings dialog's do."""
+    opened: list[BackgroundCalls] = []
+    windows: list[QWidget] = []
 
     def open_(url: str) -> AssistantPage:
         store.set("llm.host", url)
         settings = store.load()
         services = AppSettingsServices(Context(paths, settings))
+        calls = BackgroundCalls(lambda line: None)
+        opened.append(calls)
         tools = PageTools(SettingsSaver(store, settings), calls, services, lambda line: None)
-        page = AssistantPage(tools, SecretStore())
-        qtbot.addWidget(page)
-        page.show()
+        # In a window of its own (as in the settings' tabs), so a test may delete the page alone.
+        window = QWidget()
+        windows.append(window)
+        qtbot.addWidget(window)
+        page = AssistantPage(tools, SecretStore(), window)
+        page.destroyed.connect(calls.close)
+        window.show()
         qtbot.waitUntil(
             lambda: page.api_key.isEnabled() and not page.server_message.text().startswith("Asking")
         )
@@ -65,7 +77,8 @@ def open_page(qtbot: QtBot, paths: AppPaths, store: SettingsStore) -> Iterator[O
 
     with use_keyring(MemoryKeyring()):
         yield open_
-    calls.close()
+    for calls in opened:
+        calls.close()
 
 
 def listed(page: AssistantPage) -> list[str]:
@@ -155,6 +168,25 @@ def test_cancel_mid_pull_closes_the_dialog_with_one_line_and_lists_nothing_new(
     assert listed(page) == ["gemma3:4b — sees images"]
     assert store.load().llm.model == "gemma3:4b"
     assert ollama_server.requests_to("/api/chat") == []
+
+
+def test_closing_the_progress_or_the_page_mid_pull_hangs_up(
+    qtbot: QtBot, open_page: OpenPage, ollama_server: OllamaTestServer
+) -> None:
+    ollama_server.pull_line_delay_s = 60.0
+    page = open_page(ollama_server.url)
+    pulling = start_pull(qtbot, page, "llama3.2:1b")
+    qtbot.waitUntil(lambda: " of " in pulling.panel.file_line.text())
+    QTest.keyClick(pulling, Qt.Key.Key_Escape)
+    assert not pulling.isVisible()
+    qtbot.waitUntil(lambda: "cancelled" in page.server_message.text())
+    assert ollama_server.wait_for(lambda s: s.requests_to("/api/pull")[0].hung_up_at is not None)
+    # The settings closing mid-pull takes the progress dialog with it, and that cancels the pull too.
+    pulling = start_pull(qtbot, page, "llama3.2:1b")
+    qtbot.waitUntil(lambda: " of " in pulling.panel.file_line.text())
+    shiboken6.delete(page)
+    assert ollama_server.wait_for(lambda s: s.requests_to("/api/pull")[1].hung_up_at is not None)
+    assert "llama3.2:1b" not in ollama_server.models
 
 
 def confirmation(qtbot: QtBot, page: AssistantPage, name: str) -> QMessageBox:

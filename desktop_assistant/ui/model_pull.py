@@ -23,6 +23,8 @@ from desktop_assistant.ui.first_run_pages import DownloadPanel, QtProgress
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
 from desktop_assistant.ui.settings_services import ModelInfo
 
+# Room for the progress line's bytes, rate and time left.
+PULL_DIALOG_WIDTH = 460
 # The server to ask: its configured host (empty: the default) and the API key, if any.
 Server = Callable[[], tuple[str, str | None]]
 
@@ -37,6 +39,7 @@ class PullDialog(QDialog):
     def __init__(self, name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Pulling {name}").format(name=name))
+        self.setMinimumWidth(PULL_DIALOG_WIDTH)
         self.name = name
         self.progress = QtProgress()
         self.cancel_token = CancelToken()
@@ -113,22 +116,19 @@ class ModelActions(QObject):
         self._selected = info
         self._enable()
 
+    def _set_working(self, working: bool) -> None:
+        """One step at a time: the buttons are grey while a step runs on a worker."""
+        self._working = working
+        self._enable()
+
     def _enable(self) -> None:
         self.pull_button.setEnabled(not self._working)
         self.delete_button.setEnabled(not self._working and self._selected is not None)
 
-    def _start(self) -> None:
-        self._working = True
-        self._enable()
-
-    def _stop(self) -> None:
-        self._working = False
-        self._enable()
-
     # ----- pull ------------------------------------------------------------------------------
 
     def _ask_name(self) -> None:
-        self._start()
+        self._set_working(True)
         self._tools.calls.run(self._tools.services.ollama_catalog, self._show_names, self._no_catalog)
 
     def _no_catalog(self, line: str) -> None:
@@ -137,7 +137,7 @@ class ModelActions(QObject):
 
     def _show_names(self, entries: list[CatalogEntry]) -> None:
         """The name dialog: an editable list of ``entries`` shown with their download sizes."""
-        self._stop()
+        self._set_working(False)
         names = {f"{e.name} — {human_bytes(e.download_bytes)}": e.name for e in entries}
         dialog = QInputDialog(self._parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -158,7 +158,7 @@ class ModelActions(QObject):
         host, key = self._server()
         dialog = PullDialog(name, self._parent)
         self.pull_dialog = dialog
-        self._start()
+        self._set_working(True)
         services = self._tools.services
         self._tools.calls.run(
             lambda: services.pull_ollama_model(host, key, name, dialog.progress, dialog.cancel_token),
@@ -171,7 +171,7 @@ class ModelActions(QObject):
         dialog.finish(not line)
         dialog.deleteLater()
         self.pull_dialog = None
-        self._stop()
+        self._set_working(False)
         if line:
             self.failed.emit(line)
         else:
@@ -213,7 +213,7 @@ class ModelActions(QObject):
 
     def _delete(self, name: str) -> None:
         host, key = self._server()
-        self._start()
+        self._set_working(True)
         services = self._tools.services
         self._tools.calls.run(
             lambda: services.delete_ollama_model(host, key, name),
@@ -222,7 +222,7 @@ class ModelActions(QObject):
         )
 
     def _delete_ended(self, name: str, line: str) -> None:
-        self._stop()
+        self._set_working(False)
         if line:
             self.failed.emit(line)
         else:

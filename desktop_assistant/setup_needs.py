@@ -25,6 +25,7 @@ from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error
 from desktop_assistant.llm.ollama_host import open_client, resolve_host
+from desktop_assistant.llm.ollama_models import full_name
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import voice_names
 from desktop_assistant.tts.voices import english_voices, languages_of, speaks_english
@@ -166,8 +167,7 @@ def _ollama_need(llm: LlmSettings) -> list[SetupNeed]:
         return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), problem)]
     except LLMError as exc:  # an address that is not a URL
         return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), exc.line())]
-    wanted = llm.model if ":" in llm.model else f"{llm.model}:latest"
-    if wanted in names:
+    if full_name(llm.model) in names:
         return []
     problem = f"Ollama at {host} is running but does not have '{llm.model}' yet."
     return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), problem, reachable=True)]

@@ -41,7 +41,9 @@ class QtProgress(QObject):
     late update is never counted against the next file.
     """
 
-    began = Signal(int, str, int, int)  # file number, label, total bytes, bytes already done
+    # File number, label, total bytes, bytes already done: the sizes as Python ints, since a Qt int (32
+    # bits) overflows past 2 GB, which a Whisper model or an Ollama pull exceeds.
+    began = Signal(int, str, object, object)
     advanced = Signal()
     ended = Signal(int)
 
@@ -113,13 +115,19 @@ class DownloadPanel(QWidget):
         progress.began.connect(self._began)
         progress.advanced.connect(self._advanced)
         progress.ended.connect(self._ended)
-        self._job_total, self._finished_bytes, self._file = job_bytes, 0, 0
+        self._job_total, self._finished_bytes, self._file, self._done = job_bytes, 0, 0, 0
         self.file_line.setText(self.tr("Starting…"))
         self.file_bar.setValue(0)
         self.overall_bar.setValue(0)
-        self._show_overall(0)
+        self._show_overall()
         self.cancel.setEnabled(True)
         self.show()
+
+    @property
+    def job_bytes(self) -> tuple[int, int]:
+        """The job's bytes done and its total (at least what is done), as the overall line shows them."""
+        done = self._finished_bytes + self._done
+        return done, max(self._job_total, done)
 
     def finish(self, completed: bool) -> None:
         """The job ended: a completed one shows full bars; Cancel goes grey."""
@@ -151,7 +159,7 @@ class DownloadPanel(QWidget):
             self._done = self._total = 0
             self.file_line.setText(self.tr("{label}: complete").format(label=self._label))
             self.file_bar.setValue(BAR_STEPS)
-            self._show_overall(0)
+            self._show_overall()
 
     def _show_file(self) -> None:
         rate = self._rate.bytes_per_s()
@@ -161,11 +169,10 @@ class DownloadPanel(QWidget):
             parts += [f"{human_bytes(rate)}/s", self.tr("{left} left").format(left=left)]
         self.file_line.setText(" · ".join(parts))
         self.file_bar.setValue(_steps(self._done, self._total))
-        self._show_overall(self._done)
+        self._show_overall()
 
-    def _show_overall(self, current: int) -> None:
-        done = self._finished_bytes + current
-        total = max(self._job_total, done)
+    def _show_overall(self) -> None:
+        done, total = self.job_bytes
         self.overall_bar.setValue(_steps(done, total))
         self.overall_line.setText(
             self.tr("Overall: {done} of {total}").format(done=human_bytes(done), total=human_bytes(total))

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import ctranslate2
-
 NVIDIA_SMI_TIMEOUT_S = 10.0
 # Where the NVIDIA kernel driver lists its GPUs on Linux, without nvidia-smi.
 DRIVER_GPUS = Path("/proc/driver/nvidia/gpus")
@@ -38,16 +36,15 @@ def nvidia_gpus() -> list[str]:
 
 
 def cpu_reason(setting: str) -> str:
-    """Why Whisper runs on the CPU, given ``stt.device``: the setting, no GPU, or what stops CUDA."""
+    """Why Whisper runs on the CPU, given ``stt.device`` (``auto`` picks CUDA wherever ctranslate2 finds
+    a CUDA device, so on the CPU it found none): the setting, no GPU, or what stops CUDA."""
     if setting == "cpu":
         return "stt.device = cpu"
     gpus = nvidia_gpus()
     if not gpus:
         return "no NVIDIA GPU found"
-    if ctranslate2.get_cuda_device_count() > 0:
-        return f"{gpus[0]} is present and CUDA works, yet the model was loaded on the CPU"
     if ctypes.util.find_library("cuda") is None:
         why = "the NVIDIA driver's libcuda cannot be found: install or repair the NVIDIA driver"
     else:
-        why = "ctranslate2 finds no CUDA device: check the driver with nvidia-smi, and CUDA_VISIBLE_DEVICES"
+        why = "ctranslate2 finds no CUDA device: check nvidia-smi and CUDA_VISIBLE_DEVICES"
     return f"{gpus[0]} is present but unused: {why}"

@@ -92,10 +92,8 @@ def voices_check(context: Context) -> Check:
         best = next((name for name in PREFERRED_VOICES if name in english), english[0])
         detail = f"the voice {tts.voice} speaks {voice_language(tts.voice)}, and the answers are in English"
         return Check.failed(VOICES, detail, f"desktop-assistant config set tts.voice {best}")
-    detail = (
-        f"{tts.voice} speaks {voice_language(tts.voice)} ({len(english)} English voices in {voices.name})"
-    )
-    return Check.passed(VOICES, detail)
+    count = "1 English voice" if len(english) == 1 else f"{len(english)} English voices"
+    return Check.passed(VOICES, f"{tts.voice} speaks {voice_language(tts.voice)} ({count} in {voices.name})")
 
 
 def room_needed(catalog: Catalog) -> int:

@@ -36,7 +36,8 @@ def ollama_checks(llm: LlmSettings, api_key: str | None) -> list[Check]:
         except CLIENT_ERRORS as exc:
             error = client_error(exc, host, OLLAMA_CHECK_S)
             return [Check.of_error(OLLAMA, error), *_not_checked(model, "Ollama is not reachable")]
-        reachable = Check.passed(OLLAMA, f"reachable at {host} ({len(names)} models)")
+        count = f"{len(names)} model" if len(names) == 1 else f"{len(names)} models"
+        reachable = Check.passed(OLLAMA, f"reachable at {host} ({count})")
         if not has_model(names, model):
             missing = Check.failed(OLLAMA_MODEL, f"{host} does not have '{model}'", f"ollama pull {model}")
             return [reachable, missing, *_not_checked(model, "the model is not there")[1:]]

@@ -92,7 +92,7 @@ def test_a_japanese_voice_chosen_from_english_ones_names_an_english_voice(tmp_pa
     context, _ = load_context(environ_for(tmp_path))
     assert (
         voices_check(context).line()
-        == "✓ Voices: bf_emma speaks British English (1 English voices in mixed.npz)"
+        == "✓ Voices: bf_emma speaks British English (1 English voice in mixed.npz)"
     )
 
 

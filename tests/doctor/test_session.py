@@ -4,6 +4,9 @@ the session calls for, and the keyring."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from desktop_assistant.llm.ollama_chat import API_KEY_SECRET
 from desktop_assistant.ui.tray_probe import NO_TRAY_FIX
 from tests.config.test_secrets import MemoryKeyring, use_keyring
 from tests.xserver import XServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def without_display() -> dict[str, str]:
@@ -99,3 +104,17 @@ def test_no_keyring_says_which_to_install() -> None:
     with use_keyring(keyring.backends.fail.Keyring()):
         check = keyring_check()
     assert (check.ok, check.fix) == (False, NO_KEYRING_HINT)
+
+
+@pytest.mark.skipif(shutil.which("dbus-run-session") is None, reason="no dbus-run-session")
+def test_wayland_with_the_portal_asks_its_version_and_binds_nothing() -> None:
+    def hotkey_lines(mode: str) -> list[str]:
+        command = ["dbus-run-session", "--", sys.executable, "-m", "tests.doctor.portal_doctor", mode]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()
+
+    assert hotkey_lines("present") == [
+        "✓ Hotkey: the desktop portal's GlobalShortcuts (version 2) for Ctrl+Alt+Space; the desktop asks once"
+    ]
+    assert hotkey_lines("no-shortcuts") == [f"✗ Hotkey: {NO_PORTAL} — fix: {NO_PORTAL_HINT}"]

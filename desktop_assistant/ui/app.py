@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
@@ -24,6 +24,7 @@ from desktop_assistant.ui.instance import InstanceGuard, send_command
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_services import AppSettingsServices
 from desktop_assistant.ui.tray import TrayIcon, state_icon
+from desktop_assistant.ui.tray_probe import check_display
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ SERVICES = AppServices(
 def run_app() -> int:
     """Show the app (or, when one already runs, its window) and run until the user quits."""
     context = Context.load()
-    _check_display(os.environ)
+    check_display(os.environ)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Desktop Assistant")
@@ -95,17 +96,6 @@ def run_app() -> int:
         logging.shutdown()
         os._exit(status)
     return status
-
-
-def _check_display(environ: Mapping[str, str]) -> None:
-    """Qt aborts the process when it finds no display; say what to do instead."""
-    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
-        return
-    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
-        raise AssistantError(
-            "No desktop session to show the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)",
-            "Start it from your desktop session, or ask without a window: desktop-assistant ask --audio FILE",
-        )
 
 
 class SignalWatcher(QObject):

@@ -16,10 +16,16 @@ from desktop_assistant.fetch.install import catalog_for_run
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.setup_needs import kokoro_path
-from desktop_assistant.store.models import PREFERRED_VOICES, ModelLibrary
+from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer, voice_names
-from desktop_assistant.tts.voices import english_voices, languages_of, voice_language
+from desktop_assistant.tts.voices import (
+    english_voices,
+    languages_of,
+    speaks_english,
+    voice_language,
+    voice_to_use,
+)
 
 SPEECH_MODEL = "Speech model"
 VOICE_MODEL = "Voice model"
@@ -82,14 +88,14 @@ def voices_check(context: Context) -> Check:
     except ModelFileError as exc:
         return Check.failed(VOICES, exc.message, download_fix(voices_entry))
     spoken = " and ".join(languages_of(names)) or "no known language"
-    if not tts.language.lower().startswith("en"):
+    if not speaks_english(tts.language):
         return Check.passed(VOICES, f"{voices.name} speaks {spoken} (tts.language = {tts.language})")
     english = english_voices(names)
     if not english:
         detail = f"{voices.name} speaks only {spoken}, and the answers are in English"
         return Check.failed(VOICES, detail, download_fix(voices_entry))
     if tts.voice not in english:
-        best = next((name for name in PREFERRED_VOICES if name in english), english[0])
+        best = voice_to_use(tts.voice, names, english=True)
         detail = f"the voice {tts.voice} speaks {voice_language(tts.voice)}, and the answers are in English"
         return Check.failed(VOICES, detail, f"desktop-assistant config set tts.voice {best}")
     count = "1 English voice" if len(english) == 1 else f"{len(english)} English voices"

@@ -251,6 +251,8 @@ class FirstRunDialog(QDialog):
         self._worker.join()
         self.panel.finish(self._completed)
         self._update()
+        left = ", ".join(need.entry.name for need in self.missing()) or "nothing"
+        log.info("First run: the downloads are over; still missing: %s", left)
         self._recheck(OLLAMA in self.rows and self.rows[OLLAMA].ready)
 
     def _import(self, row: NeedRow) -> None:

@@ -228,6 +228,7 @@ class NeedRow(QGroupBox):
         self.need, self.ready = need, False
         self.setTitle(self.tr("Ollama") if self.is_ollama else short_title(need.entry))
         self.reason.setText(need.reason)
+        self.reason.show()
         self.problem.setText(self.error or need.problem)
         self.hint.setVisible(self.is_ollama and not need.reachable)
         self.check_again.setVisible(self.is_ollama)
@@ -236,9 +237,10 @@ class NeedRow(QGroupBox):
         self._label_download()
 
     def set_ready(self) -> None:
-        """The need is met: say so; no buttons."""
+        """The need is met: say so; no buttons, and no reason ("The assistant needs…") under Ready."""
         self.ready, self.error = True, ""
         self.problem.setText(self.tr("Ready."))
+        self.reason.hide()
         self.hint.hide()
         for button in (self.download, self.import_files, self.check_again):
             button.hide()

@@ -113,6 +113,7 @@ def test_download_all_fills_the_bars_and_the_needs_go(qtbot: QtBot, dialog: Firs
     assert dialog.panel.overall_bar.value() == dialog.panel.overall_bar.maximum()
     assert dialog.panel.overall_line.text().startswith("Done: ")
     assert all(row.problem.text() == "Ready." for row in dialog.rows.values())
+    assert not any(row.reason.isVisible() for row in dialog.rows.values())
     assert not dialog.download_all.isVisible()
 
 

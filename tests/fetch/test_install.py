@@ -101,7 +101,7 @@ def test_the_full_voices_file_replaces_the_packaged_japanese_voice_with_an_engli
     """After the packaged fallback (jf_alpha), the downloaded voices file has jf_alpha too: an English
     user must still get an English voice."""
     SettingsStore(paths).set("tts.voice", "jf_alpha")
-    voices = _voices("jf_alpha", "af_heart", "bm_george")
+    voices = voices_npz("jf_alpha", "af_heart", "bm_george")
     catalog = _catalog("kokoro-v1.0.int8.onnx", voices)
     server.add_file(f"{RELEASE}/voices-v1.0.bin", voices)
     result = install_entry(catalog.get("k-voices"), paths, recorder, mirror=server.url)

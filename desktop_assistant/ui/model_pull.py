@@ -19,7 +19,7 @@ from desktop_assistant.fetch.catalog import CatalogEntry
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.llm.ollama_host import resolve_host
 from desktop_assistant.llm.ollama_models import full_name
-from desktop_assistant.ui.first_run_pages import DownloadPanel, QtProgress
+from desktop_assistant.ui.download_progress import DownloadPanel, QtProgress
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
 from desktop_assistant.ui.settings_services import ModelInfo
 

@@ -23,7 +23,7 @@ from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.fetch.catalog import OLLAMA, load_catalog
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.llm.ollama_host import ollama_start_hint
-from desktop_assistant.ui.first_run_pages import BAR_STEPS
+from desktop_assistant.ui.download_progress import BAR_STEPS
 from desktop_assistant.ui.settings_assistant import AssistantPage
 from desktop_assistant.ui.settings_fields import BackgroundCalls, PageTools, SettingsSaver
 from desktop_assistant.ui.settings_services import AppSettingsServices

@@ -1,29 +1,37 @@
-"""Render the app's hicolor PNG icons from its hand-drawn SVG, so the two never drift apart.
+"""Render the app's icons from its hand-drawn SVG, so they never drift apart from it.
 
-    python packaging/render_icons.py            # rewrites resources/icons/hicolor/<N>x<N>/apps/*.png
-    python packaging/render_icons.py --out DIR  # writes DIR/<N>x<N>/apps/*.png instead
+    python packaging/render_icons.py            # rewrites the committed icons (below)
+    python packaging/render_icons.py --out DIR  # writes them all into DIR instead
 
-Qt's own SVG renderer (QtSvg, part of PySide6-Essentials) draws each size from the vector, so a
-16-pixel icon is drawn at 16 pixels rather than shrunk from a large bitmap.
+The hicolor PNGs (resources/icons/hicolor/<N>x<N>/apps/) for Linux desktops and the app's windows,
+packaging/windows/desktop-assistant.ico for the Windows executable and installer, and
+packaging/macos/desktop-assistant.icns for the macOS bundle. Qt's own SVG renderer (QtSvg, part of
+PySide6-Essentials) draws each size from the vector, so a 16-pixel icon is drawn at 16 pixels rather
+than shrunk from a large bitmap; Pillow packs those same images into the .ico and .icns.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ICONS = ROOT / "resources" / "icons" / "hicolor"
+ICO = ROOT / "packaging" / "windows" / "desktop-assistant.ico"
+ICNS = ROOT / "packaging" / "macos" / "desktop-assistant.icns"
 APP_ID = "io.github.desktopassistant.DesktopAssistant"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
+ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # Windows reads no larger
+ICNS_LARGEST = 1024  # the .icns's 512x512@2x
 
 
-def render(out: Path) -> list[Path]:
-    """Write ``out/<N>x<N>/apps/<APP_ID>.png`` for every size; returns the files written."""
+def draw(sizes: tuple[int, ...]) -> dict[int, bytes]:
+    """The SVG drawn at each of ``sizes``, as PNG bytes."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
@@ -31,27 +39,50 @@ def render(out: Path) -> list[Path]:
     renderer = QSvgRenderer(str(ICONS / "scalable" / "apps" / f"{APP_ID}.svg"))
     if not renderer.isValid():
         raise SystemExit("the SVG icon cannot be read")
-    written = []
-    for size in SIZES:
+    drawn = {}
+    for size in sizes:
         image = QImage(size, size, QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.transparent)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         renderer.render(painter)
         painter.end()
-        target = out / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
+        data = QByteArray()
+        buffer = QBuffer(data)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "PNG")
+        drawn[size] = bytes(data.data())
+    return drawn
+
+
+def write(drawn: dict[int, bytes], hicolor: Path, ico: Path, icns: Path) -> list[Path]:
+    """The hicolor PNGs, and the same images packed into the Windows .ico and the macOS .icns (each size
+    they hold is the one drawn at that size, not a larger one scaled down); returns the files written."""
+    from PIL import Image
+
+    written = []
+    for size in SIZES:
+        target = hicolor / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not image.save(str(target), "PNG"):
-            raise SystemExit(f"cannot write {target}")
+        target.write_bytes(drawn[size])
         written.append(target)
-    return written
+    images = {size: Image.open(io.BytesIO(data)) for size, data in drawn.items()}
+    for target in (ico, icns):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    smaller = [images[n] for n in ICO_SIZES[:-1]]
+    images[ICO_SIZES[-1]].save(ico, sizes=[(n, n) for n in ICO_SIZES], append_images=smaller)
+    retina = [image for size, image in images.items() if size != ICNS_LARGEST]
+    images[ICNS_LARGEST].save(icns, append_images=retina)
+    return [*written, ico, icns]
 
 
 def main() -> None:
-    """Render into ``--out`` (default: the repository's hicolor folder)."""
+    """Render into the repository (or every file into ``--out``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ICONS, help="the hicolor folder to write into")
-    for path in render(parser.parse_args().out):
+    parser.add_argument("--out", type=Path, help="write every icon into this folder instead")
+    out = parser.parse_args().out
+    targets = (ICONS, ICO, ICNS) if out is None else (out, out / ICO.name, out / ICNS.name)
+    for path in write(draw((*SIZES, ICNS_LARGEST)), *targets):
         print(path)
 
 

@@ -1,5 +1,6 @@
 """What desktops and software centres read from ``resources/``: the desktop entry and the AppStream
-metainfo pass their validators and agree with pyproject.toml, and the icons are the SVG rendered."""
+metainfo pass their validators and agree with pyproject.toml, and the icons (the hicolor PNGs, the
+Windows .ico and the macOS .icns) are the SVG rendered."""
 
 from __future__ import annotations
 
@@ -90,6 +91,29 @@ def test_the_pngs_are_the_svg_rendered_by_the_script(tmp_path: Path) -> None:
             difference = np.abs(np.asarray(old, np.int16) - np.asarray(new, np.int16))
         # Another Qt may antialias an edge a shade differently; a changed shape or colour moves far more.
         assert difference.mean() < 0.5, f"{committed} is not the SVG as rendered now"
+
+
+def pixels(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGBA"), np.int16)
+
+
+def test_the_windows_and_macos_icons_hold_the_rendered_sizes() -> None:
+    pngs = dict(zip(SIZES, icon_files(), strict=True))
+    with Image.open(ROOT / "packaging" / "windows" / "desktop-assistant.ico") as ico:
+        assert sorted(ico.info["sizes"]) == [(n, n) for n in SIZES[:-1]]
+        for n in SIZES[:-1]:
+            ico.size = (n, n)
+            with Image.open(pngs[n]) as png:
+                assert np.abs(pixels(ico) - pixels(png)).mean() < 0.5, f"the .ico's {n}x{n}"
+    icns_file = ROOT / "packaging" / "macos" / "desktop-assistant.icns"
+    with Image.open(icns_file) as icns:
+        held = icns.info["sizes"]
+    assert {(512, 512, 2), (512, 512, 1), (128, 128, 1), (32, 32, 2), (16, 16, 2)} <= set(held)
+    for side, _, scale in held:
+        if side * scale in pngs:  # all but the 1024 pixels of 512x512@2x
+            with Image.open(icns_file) as icns, Image.open(pngs[side * scale]) as png:
+                icns.best_size = (side, side, scale)
+                assert np.abs(pixels(icns) - pixels(png)).mean() < 0.5, f"the .icns's {side}@{scale}x"
 
 
 @pytest.mark.parametrize("size", [16, 512])

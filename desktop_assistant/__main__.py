@@ -7,7 +7,16 @@ import logging
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from desktop_assistant.cli import app_cmds, ask, bench_cmd, config_cmd, history_cmd, models_cmd, secret_cmd
+from desktop_assistant.cli import (
+    app_cmds,
+    ask,
+    bench_cmd,
+    config_cmd,
+    doctor_cmd,
+    history_cmd,
+    models_cmd,
+    secret_cmd,
+)
 from desktop_assistant.config.logfile import configure_logging
 from desktop_assistant.config.store import AppPaths
 from desktop_assistant.errors import AssistantError
@@ -36,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (app_cmds, ask, history_cmd, models_cmd, config_cmd, secret_cmd, bench_cmd):
+    for module in (app_cmds, ask, doctor_cmd, history_cmd, models_cmd, config_cmd, secret_cmd, bench_cmd):
         module.register(commands)
     return parser
 

@@ -80,3 +80,7 @@ class DownloadError(AssistantError):
 
 class DownloadCancelled(DownloadError):
     """The user cancelled a download; its partial file is kept for a later resume."""
+
+
+class AutostartError(AssistantError):
+    """The start-at-login entry (XDG autostart file, LaunchAgent, Run registry value) cannot be changed."""

@@ -25,6 +25,7 @@ from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error
 from desktop_assistant.llm.ollama_host import open_client, resolve_host
+from desktop_assistant.llm.ollama_models import full_name
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import voice_names
 from desktop_assistant.tts.voices import english_voices, languages_of, speaks_english
@@ -113,16 +114,15 @@ def _whisper_need(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
 
 
 def _kokoro_needs(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
-    """The Kokoro model and voices, each checked alone: the other one's setting is given a stand-in,
-    since ``kokoro_files`` refuses the pair when either is unset."""
+    """The Kokoro model and voices, each checked alone."""
     tts = settings.tts
     _, model_entry, voices_entry = recommended_entries(catalog_for_run())
     needs: list[SetupNeed] = []
-    if _kokoro_path(library, replace(tts, voices=tts.voices or "-"), 0) is None:
+    if kokoro_path(library, tts, 0) is None:
         entry = model_entry
         reason = f"The assistant needs a voice model to speak its answers ({sized(entry)})."
         needs.append(SetupNeed(KOKORO_MODEL, entry, reason, "No Kokoro voice model is installed."))
-    voices = _kokoro_path(library, replace(tts, model=tts.model or "-"), 1)
+    voices = kokoro_path(library, tts, 1)
     entry = voices_entry
     if voices is None:
         reason = f"The voice model needs its voices file ({sized(entry)})."
@@ -143,10 +143,13 @@ def _kokoro_needs(library: ModelLibrary, settings: Settings) -> list[SetupNeed]:
     return needs
 
 
-def _kokoro_path(library: ModelLibrary, tts: TtsSettings, index: int) -> Path | None:
-    """Path ``index`` (0: model, 1: voices) of ``kokoro_files``, or None when it is missing."""
+def kokoro_path(library: ModelLibrary, tts: TtsSettings, index: int) -> Path | None:
+    """Path ``index`` (0: model, 1: voices) of ``kokoro_files``, or None when it is missing. Each is
+    looked up alone: the other one's setting is given a stand-in, since ``kokoro_files`` refuses the pair
+    when either is unset."""
+    alone = replace(tts, voices=tts.voices or "-") if index == 0 else replace(tts, model=tts.model or "-")
     try:
-        path = library.kokoro_files(tts)[index]
+        path = library.kokoro_files(alone)[index]
     except ModelFileError:
         return None
     return path if path.is_file() else None
@@ -166,8 +169,7 @@ def _ollama_need(llm: LlmSettings) -> list[SetupNeed]:
         return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), problem)]
     except LLMError as exc:  # an address that is not a URL
         return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), exc.line())]
-    wanted = llm.model if ":" in llm.model else f"{llm.model}:latest"
-    if wanted in names:
+    if full_name(llm.model) in names:
         return []
     problem = f"Ollama at {host} is running but does not have '{llm.model}' yet."
     return [SetupNeed(OLLAMA, entry, _ollama_reason(llm.model), problem, reachable=True)]

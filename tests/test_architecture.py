@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "desktop_assistant"
-QT_FREE = ("core", "audio", "stt", "llm", "text", "tts", "store", "config", "cli", "bench")
+QT_FREE = ("core", "audio", "stt", "llm", "text", "tts", "store", "config", "cli", "bench", "doctor")
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -82,7 +82,8 @@ class XServer:
         )
 
     def find_window(self, title: str, timeout: float) -> str:
-        """The id of the first visible window whose title contains ``title``."""
+        """The id of the first visible window whose title matches ``title``, a regular expression
+        (xdotool's ``search --name``: a plain title matches any title containing it)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.run("xdotool", "search", "--onlyvisible", "--name", title, check=False)

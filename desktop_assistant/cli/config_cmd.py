@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from desktop_assistant.config.autostart import follow_setting
 from desktop_assistant.config.settings import all_keys, parse_value
 from desktop_assistant.config.store import AppPaths, SettingsStore
 
@@ -41,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     elif action == "get":
         print(plain(store.load().get(args.key)))
     elif action == "set":
-        settings = store.set(args.key, parse_value(args.key, args.value))
+        value = parse_value(args.key, args.value)
+        store.load()  # a broken settings file is reported before anything outside it changes
+        follow_setting(args.key, value)
+        settings = store.set(args.key, value)
         print(f"{args.key} = {shown(settings.get(args.key))}")
     else:
         print(f"settings: {paths.config_file}")

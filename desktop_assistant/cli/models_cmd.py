@@ -70,6 +70,8 @@ def run_list(args: argparse.Namespace) -> int:
         print(title)
         for state in (s for s in states if s.entry.kind == kind):
             shown.update(state.paths)
+            if kind == kinds.WHISPER:  # the library lists a Whisper model by its folder
+                shown.update(path.parent for path in state.paths)
             print(_row(state.entry, state.in_use, "installed" if state.installed else "available"))
     _list_ollama(context, [s.entry for s in states if s.entry.kind == kinds.OLLAMA])
     others = [

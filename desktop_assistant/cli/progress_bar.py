@@ -1,7 +1,8 @@
 """Download progress in the terminal: a tqdm bar per file (bytes, rate, time left) on standard error.
 
 Where standard error is not a terminal (a script, CI, ``install.sh`` piped to a log) the bar would be
-noise, so each file gets a line when it starts and one when it is done.
+noise, so each file gets a line when it starts and one when it is done. A file that is already complete
+(installed and verified before) gets neither.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class TerminalProgress:
             self._bar.refresh()
             return
         self.close()
+        if total_bytes and done_bytes >= total_bytes:
+            return  # already here and verified: nothing to show, the command's summary says so
         self._label = label
         if not self._interactive:
             resumed = f", resuming at {human_bytes(done_bytes)}" if done_bytes else ""

@@ -150,7 +150,7 @@ class TextSettings:
 
 @dataclass(frozen=True)
 class UiSettings:
-    """The desktop app: the hold-to-talk hotkey and how presses count."""
+    """The desktop app: the hold-to-talk hotkey, how presses count, and starting at login."""
 
     hotkey: str = _setting("Ctrl+Alt+Space", "hold-to-talk keys in Qt notation, e.g. Ctrl+Alt+Space")
     hotkey_backend: str = _setting(
@@ -160,6 +160,9 @@ class UiSettings:
     )
     min_press_ms: int = _setting(250, "shorter presses are ignored", low=0, high=2000)
     max_hold_s: float = _setting(120.0, "a longer hold ends the recording", low=5.0, high=600.0)
+    start_at_login: bool = _setting(
+        False, "start the app when you log in (XDG autostart, a macOS LaunchAgent, the Windows Run key)"
+    )
 
 
 @dataclass(frozen=True)

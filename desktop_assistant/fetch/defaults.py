@@ -16,10 +16,10 @@ from pathlib import Path
 
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import AssistantError, DownloadCancelled
-from desktop_assistant.fetch.catalog import Catalog, CatalogEntry
+from desktop_assistant.fetch.catalog import KOKORO_VOICES, WHISPER, Catalog, CatalogEntry
 from desktop_assistant.fetch.install import install_entry
 from desktop_assistant.fetch.progress import Progress
-from desktop_assistant.fetch.recommend import KOKORO_VOICES, recommended_entries
+from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
 from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
 from desktop_assistant.tts.voices import speaks_english
@@ -47,7 +47,7 @@ def install_defaults(
     """
     fallbacks: list[Fallback] = []
     for entry in recommended_entries(catalog):
-        if entry.name == KOKORO_VOICES and voices is not None:
+        if entry.kind == KOKORO_VOICES and voices is not None:
             _import_voices(paths, voices)
             say(f"Using the Kokoro voices in {voices}")
             continue
@@ -80,13 +80,13 @@ def use_kokoro(paths: AppPaths, model: Path, voices: Path) -> str:
 
 def _fall_back(paths: AppPaths, entry: CatalogEntry, error: AssistantError) -> Fallback:
     why = error.message.rstrip(".")
-    if entry.kind == "whisper":
+    if entry.kind == WHISPER:
         _import_packaged_whisper(paths)
         packaged = f"the packaged Whisper {WHISPER_NAME}"
     else:
         with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
             copies = locate_packaged(Path(work))
-            if entry.name == KOKORO_VOICES:
+            if entry.kind == KOKORO_VOICES:
                 _import_voices(paths, copies.voices)
                 packaged = "the packaged voices (five Japanese voices, which read English with an accent)"
             else:

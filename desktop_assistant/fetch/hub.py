@@ -10,6 +10,7 @@ lives in the staging folder, so the user's Hugging Face cache is neither read no
 from __future__ import annotations
 
 import errno
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ def fetch_whisper(
     HF_ENDPOINT) into ``target_dir``; nothing lands there unless every file passes its check."""
     if cancel is not None and cancel.is_set():
         raise DownloadCancelled(f"The download of {entry.name} was cancelled", AGAIN)
+    _hub_warnings_to_the_log()
     staging = target_dir.with_name(f".{target_dir.name}.download")
     staging.mkdir(parents=True, exist_ok=True)
     check_space(staging, entry.download_bytes)
@@ -74,6 +76,15 @@ def fetch_whisper(
         (staging / file.name).replace(target_dir / file.name)
     shutil.rmtree(staging, ignore_errors=True)
     progress.end()
+
+
+def _hub_warnings_to_the_log() -> None:
+    """Take off the stderr handler huggingface_hub gives its own logger: its warnings (a line per retry
+    of a host that cannot be reached) then reach only the log file, like other libraries', and the
+    terminal gets the one line the failure makes."""
+    hub_logger = logging.getLogger("huggingface_hub")
+    for handler in [h for h in hub_logger.handlers if type(h) is logging.StreamHandler]:
+        hub_logger.removeHandler(handler)
 
 
 def _forwarder(name: str, progress: Progress, cancel: CancelToken | None) -> type[Any]:

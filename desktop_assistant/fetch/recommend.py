@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-from desktop_assistant.fetch.catalog import WHISPER, Catalog, CatalogEntry
+from desktop_assistant.fetch import catalog as kinds
+from desktop_assistant.fetch.catalog import Catalog, CatalogEntry
 
 KOKORO_MODEL = "kokoro-v1.0"
 KOKORO_VOICES = "kokoro-voices-v1.0"
@@ -32,9 +33,16 @@ def recommended_whisper(cores: int | None = None, memory: int | None = None) -> 
 
 def recommended_entries(catalog: Catalog) -> list[CatalogEntry]:
     """What a new install downloads, in order: Whisper, the Kokoro model, its voices. A catalog without
-    the recommended Whisper (a private mirror's own) offers its first Whisper entry instead."""
-    names = {e.name for e in catalog.entries}
-    whisper = recommended_whisper()
-    if whisper not in names:
-        whisper = next(e.name for e in catalog.of_kind(WHISPER))
-    return [catalog.get(name) for name in (whisper, KOKORO_MODEL, KOKORO_VOICES)]
+    a recommended entry (a private mirror's own) offers its first entry of that kind instead."""
+    wanted = (
+        (recommended_whisper(), kinds.WHISPER),
+        (KOKORO_MODEL, kinds.KOKORO_MODEL),
+        (KOKORO_VOICES, kinds.KOKORO_VOICES),
+    )
+    return [_named_or_first(catalog, name, kind) for name, kind in wanted]
+
+
+def _named_or_first(catalog: Catalog, name: str, kind: str) -> CatalogEntry:
+    """The entry ``name``, else the catalog's first of ``kind``; a catalog with none names ``name``."""
+    of_kind = catalog.of_kind(kind)
+    return next((e for e in of_kind if e.name == name), of_kind[0] if of_kind else catalog.get(name))

@@ -23,6 +23,16 @@ def is_wayland(environ: Mapping[str, str]) -> bool:
     return bool(environ.get("WAYLAND_DISPLAY"))
 
 
+def backend_name(setting: str, environ: Mapping[str, str]) -> str:
+    """ "pynput", "portal" or "ptt": what ``setting`` (auto, pynput, portal or ptt) calls for in the
+    session ``environ`` describes (auto: the portal on Wayland, else pynput)."""
+    if setting not in BACKEND_SETTINGS:
+        raise HotkeyError(f"Unknown hotkey backend {setting!r}", "Use auto, pynput, portal or ptt")
+    if setting != "auto":
+        return setting
+    return "portal" if is_wayland(environ) else "pynput"
+
+
 def choose_backend(
     setting: str,
     combo: KeyCombo,
@@ -35,11 +45,10 @@ def choose_backend(
 
     ``on_error`` hears of failures the portal reports after ``start()`` returned.
     """
-    if setting not in BACKEND_SETTINGS:
-        raise HotkeyError(f"Unknown hotkey backend {setting!r}", "Use auto, pynput, portal or ptt")
-    if setting == "ptt":
+    name = backend_name(setting, environ)
+    if name == "ptt":
         return None
-    if setting == "pynput" or (setting == "auto" and not is_wayland(environ)):
+    if name == "pynput":
         return PynputBackend(combo)
     try:
         # Only Linux has the portal and jeepney (keyring's D-Bus library there).

@@ -15,31 +15,31 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from jeepney import (
-    DBusAddress,
-    HeaderFields,
-    MatchRule,
-    MessageType,
-    Properties,
-    message_bus,
-    new_method_call,
-)
-from jeepney.io.blocking import open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, MatchRule, MessageType, message_bus, new_method_call
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer
 
 from desktop_assistant.errors import HotkeyError, first_line
 from desktop_assistant.hotkey.base import KeyCombo
+from desktop_assistant.hotkey.portal_bus import (
+    CALL_TIMEOUT_S,
+    NO_PORTAL,
+    NO_PORTAL_HINT,
+    PORTAL,
+    PORTAL_PATH,
+    SHORTCUTS,
+    PortalMissing,
+    error_text,
+    open_portal,
+)
+
+__all__ = ["PORTAL", "PORTAL_PATH", "REGISTRY", "REQUEST", "SESSION", "SHORTCUTS", "PortalBackend"]
 
 log = logging.getLogger(__name__)
 
-PORTAL = "org.freedesktop.portal.Desktop"
-PORTAL_PATH = "/org/freedesktop/portal/desktop"
-SHORTCUTS = "org.freedesktop.portal.GlobalShortcuts"
 REQUEST = "org.freedesktop.portal.Request"
 REGISTRY = "org.freedesktop.host.portal.Registry"
 SESSION = "org.freedesktop.portal.Session"
 SHORTCUT_ID = "push-to-talk"
-_CALL_TIMEOUT_S = 3.0
 
 ResponseHandler = Callable[[int, dict[str, Any]], None]
 
@@ -82,11 +82,10 @@ class PortalBackend(QObject):
         if self._conn is not None:
             return
         try:
-            conn = open_dbus_connection("SESSION", auth_timeout=_CALL_TIMEOUT_S)
-        except Exception as exc:  # no session bus, or one that does not answer
-            raise self._no_portal(first_line(exc)) from exc
+            conn, _version = open_portal()
+        except PortalMissing as exc:
+            raise self._no_portal(str(exc)) from exc
         try:
-            self._check_portal(conn)
             self._register(conn)
         except BaseException:
             conn.close()
@@ -96,8 +95,13 @@ class PortalBackend(QObject):
         self._notifier = QSocketNotifier(conn.sock.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._read)
         self._subscribe(conn)
-        self._request("CreateSession", "a{sv}", (), {"session_handle_token": ("s", self._token())},
-                      self._session_created)
+        self._request(
+            "CreateSession",
+            "a{sv}",
+            (),
+            {"session_handle_token": ("s", self._token())},
+            self._session_created,
+        )
         # The blocking calls may have buffered messages the notifier will not announce; read them from the
         # event loop, so that what they cause (on_error included) happens after start() returned.
         QTimer.singleShot(0, self._read)
@@ -123,35 +127,22 @@ class PortalBackend(QObject):
 
     # ----- the blocking start ----------------------------------------------------------------
 
-    def _check_portal(self, conn: Any) -> None:
-        address = DBusAddress(PORTAL_PATH, PORTAL, SHORTCUTS)
-        try:
-            reply = conn.send_and_get_reply(Properties(address).get("version"), timeout=_CALL_TIMEOUT_S)
-        except (TimeoutError, OSError) as exc:
-            raise self._no_portal(first_line(exc)) from exc
-        if reply.header.message_type == MessageType.error:
-            raise self._no_portal(_error_text(reply))
-        log.info("the desktop portal offers GlobalShortcuts version %s", reply.body[0][1])
-
     def _register(self, conn: Any) -> None:
         """Tell newer portals which app this unsandboxed process is; older ones lack the call."""
-        call = new_method_call(DBusAddress(PORTAL_PATH, PORTAL, REGISTRY), "Register", "sa{sv}",
-                               (self._app_id, {}))
+        call = new_method_call(
+            DBusAddress(PORTAL_PATH, PORTAL, REGISTRY), "Register", "sa{sv}", (self._app_id, {})
+        )
         try:
-            reply = conn.send_and_get_reply(call, timeout=_CALL_TIMEOUT_S)
+            reply = conn.send_and_get_reply(call, timeout=CALL_TIMEOUT_S)
         except TimeoutError:
             log.info("the portal did not answer Register; going on without it")
             return
         if reply.header.message_type == MessageType.error:
-            log.info("no portal registration: %s", _error_text(reply))
+            log.info("no portal registration: %s", error_text(reply))
 
     def _no_portal(self, reason: str) -> HotkeyError:
         log.info("no global-shortcut portal: %s", reason)
-        return HotkeyError(
-            self.tr("This desktop has no global-shortcut portal"),
-            self.tr("Bind a key in your compositor to 'desktop-assistant ptt press' and its release to "
-                    "'desktop-assistant ptt release' (Sway: bindsym --release, Hyprland: bindr)"),
-        )
+        return HotkeyError(self.tr(NO_PORTAL), self.tr(NO_PORTAL_HINT))
 
     # ----- the asynchronous conversation -----------------------------------------------------
 
@@ -159,21 +150,36 @@ class PortalBackend(QObject):
         sender = conn.unique_name.lstrip(":").replace(".", "_")
         self._request_prefix = f"{PORTAL_PATH}/request/{sender}/"
         rules = [
-            MatchRule(type="signal", sender=PORTAL, interface=REQUEST, member="Response",
-                      path_namespace=self._request_prefix.rstrip("/")),
+            MatchRule(
+                type="signal",
+                sender=PORTAL,
+                interface=REQUEST,
+                member="Response",
+                path_namespace=self._request_prefix.rstrip("/"),
+            ),
             MatchRule(type="signal", sender=PORTAL, interface=SHORTCUTS, path=PORTAL_PATH),
         ]
         for rule in rules:
             conn.send(message_bus.AddMatch(rule))
 
-    def _request(self, method: str, signature: str, args: tuple[Any, ...], options: dict[str, Any],
-                 on_response: ResponseHandler) -> None:
+    def _request(
+        self,
+        method: str,
+        signature: str,
+        args: tuple[Any, ...],
+        options: dict[str, Any],
+        on_response: ResponseHandler,
+    ) -> None:
         """Call a portal method that answers later with ``Request.Response`` on a handle we name."""
         token = self._token()
         handle = self._request_prefix + token
         self._responses[handle] = on_response
-        call = new_method_call(DBusAddress(PORTAL_PATH, PORTAL, SHORTCUTS), method, signature,
-                               (*args, {**options, "handle_token": ("s", token)}))
+        call = new_method_call(
+            DBusAddress(PORTAL_PATH, PORTAL, SHORTCUTS),
+            method,
+            signature,
+            (*args, {**options, "handle_token": ("s", token)}),
+        )
         serial = next(self._conn.outgoing_serial)
         self._replies[serial] = self._request_sent
         self._conn.send(call, serial=serial)
@@ -181,7 +187,7 @@ class PortalBackend(QObject):
     def _request_sent(self, reply: Any) -> None:
         """The method's immediate reply: the Request handle (as predicted), or an error."""
         if reply.header.message_type == MessageType.error:
-            self._fail(self.tr("The desktop portal refused the global shortcut"), _error_text(reply))
+            self._fail(self.tr("The desktop portal refused the global shortcut"), error_text(reply))
 
     def _session_created(self, code: int, results: dict[str, Any]) -> None:
         if code != 0 or "session_handle" not in results:
@@ -192,8 +198,13 @@ class PortalBackend(QObject):
             "description": ("s", self.tr("Hold to talk to the assistant")),
             "preferred_trigger": ("s", self._combo.portal_trigger()),
         }
-        self._request("BindShortcuts", "oa(sa{sv})sa{sv}", (self._session, [(SHORTCUT_ID, shortcut)], ""),
-                      {}, self._shortcuts_bound)
+        self._request(
+            "BindShortcuts",
+            "oa(sa{sv})sa{sv}",
+            (self._session, [(SHORTCUT_ID, shortcut)], ""),
+            {},
+            self._shortcuts_bound,
+        )
 
     def _shortcuts_bound(self, code: int, results: dict[str, Any]) -> None:
         bound = {shortcut_id: info for shortcut_id, info in results.get("shortcuts", ("", []))[1]}
@@ -244,12 +255,6 @@ class PortalBackend(QObject):
 
     def _token(self) -> str:
         return f"desktop_assistant_{next(self._tokens)}"
-
-
-def _error_text(reply: Any) -> str:
-    name = reply.header.fields.get(HeaderFields.error_name, "error")
-    detail = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
-    return f"{name}: {detail}" if detail else str(name)
 
 
 def _nothing() -> None:

@@ -11,10 +11,12 @@ from desktop_assistant.llm.ollama_host import open_client
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """One model on the server; ``sees_images`` is False also where the server cannot tell."""
+    """One model on the server; ``sees_images`` is False also where the server cannot tell, and
+    ``size_bytes`` is 0 where it gave no size."""
 
     name: str
     sees_images: bool
+    size_bytes: int = 0
 
 
 def list_models(settings: LlmSettings, api_key: str | None = None) -> list[ModelInfo]:
@@ -22,10 +24,11 @@ def list_models(settings: LlmSettings, api_key: str | None = None) -> list[Model
     host, client = open_client(settings, api_key)
     current = ""
     try:
-        names = sorted({entry.model for entry in client.list().models if entry.model})
+        sizes = {entry.model: int(entry.size or 0) for entry in client.list().models if entry.model}
         models: list[ModelInfo] = []
-        for current in names:
-            models.append(ModelInfo(current, sees_images(client.show(current).capabilities) is True))
+        for current in sorted(sizes):
+            vision = sees_images(client.show(current).capabilities) is True
+            models.append(ModelInfo(current, vision, sizes[current]))
         return models
     except CLIENT_ERRORS as exc:
         raise client_error(exc, host, settings.timeout_s, current) from exc

@@ -23,6 +23,11 @@ from desktop_assistant.llm.ollama_host import open_client
 LIBRARY_URL = "https://ollama.com/library"
 
 
+def full_name(name: str) -> str:
+    """The name Ollama lists a model by: a name without a tag means its ``latest`` tag."""
+    return name if ":" in name else f"{name}:latest"
+
+
 def pull_model(
     settings: LlmSettings,
     name: str,

@@ -8,12 +8,14 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from desktop_assistant.app import Context, RuntimeLoad
+from desktop_assistant.assets import APP_ID, icon_files
 from desktop_assistant.config.settings import UiSettings
 from desktop_assistant.errors import AssistantError
 from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError, KeyCombo
@@ -23,11 +25,10 @@ from desktop_assistant.ui.first_run_services import AppFirstRunServices
 from desktop_assistant.ui.instance import InstanceGuard, send_command
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.settings_services import AppSettingsServices
-from desktop_assistant.ui.tray import TrayIcon, state_icon
+from desktop_assistant.ui.tray import TrayIcon
+from desktop_assistant.ui.tray_probe import check_display
 
 log = logging.getLogger(__name__)
-
-APP_ID = "io.github.desktop_assistant"
 
 
 def system_hotkeys(ui: UiSettings, on_error: Callable[[HotkeyError], None]) -> HotkeyBackend | None:
@@ -46,12 +47,13 @@ SERVICES = AppServices(
 def run_app() -> int:
     """Show the app (or, when one already runs, its window) and run until the user quits."""
     context = Context.load()
-    _check_display(os.environ)
+    check_display(os.environ)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Desktop Assistant")
+    # Wayland compositors match the window to the installed desktop entry (and its icon) by this name.
     app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(state_icon("idle"))
+    app.setWindowIcon(app_icon())
     controller: AppController | None = None
 
     def handle(command: str) -> str | None:
@@ -97,15 +99,12 @@ def run_app() -> int:
     return status
 
 
-def _check_display(environ: Mapping[str, str]) -> None:
-    """Qt aborts the process when it finds no display; say what to do instead."""
-    if not sys.platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
-        return
-    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
-        raise AssistantError(
-            "No desktop session to show the window on (neither DISPLAY nor WAYLAND_DISPLAY is set)",
-            "Start it from your desktop session, or ask without a window: desktop-assistant ask --audio FILE",
-        )
+def app_icon() -> QIcon:
+    """The app's icon at every packaged size, so each place it is shown gets a sharp one."""
+    icon = QIcon()
+    for path in icon_files():
+        icon.addFile(str(path))
+    return icon
 
 
 class SignalWatcher(QObject):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
@@ -311,7 +311,8 @@ class AppController(QObject):
         if settings != old:
             self._context = Context(self._context.paths, settings)
             self._history.apply_settings(self._context)
-        if settings.ui != old.ui:
+        # Everything in [ui] but start_at_login (a file outside the app) is how the hotkey works.
+        if replace(settings.ui, start_at_login=old.ui.start_at_login) != old.ui:
             self._stop_hotkeys()
             self._ptt = self._push_to_talk(settings)
             self._start_hotkeys(settings)

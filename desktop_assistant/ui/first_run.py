@@ -34,7 +34,8 @@ from desktop_assistant.errors import ConfigError
 from desktop_assistant.fetch.catalog import OLLAMA, WHISPER
 from desktop_assistant.fetch.progress import Progress, human_bytes
 from desktop_assistant.setup_needs import SetupNeed, SetupNeeds
-from desktop_assistant.ui.first_run_pages import DownloadPanel, MicrophoneSection, NeedRow, QtProgress
+from desktop_assistant.ui.download_progress import DownloadPanel, QtProgress
+from desktop_assistant.ui.first_run_pages import MicrophoneSection, NeedRow
 from desktop_assistant.ui.first_run_services import FirstRunServices
 from desktop_assistant.ui.first_run_worker import DownloadWorker, Task
 from desktop_assistant.ui.settings_fields import BackgroundCalls, PageTools, SettingsSaver, plain_button
@@ -65,8 +66,8 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle(self.tr("Set up Desktop Assistant"))
         self.setMinimumWidth(MIN_WIDTH)
         self._services = services
-        intro = QLabel(self.tr("A few things are missing before the assistant can talk with you."), self)
-        intro.setWordWrap(True)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setAccessibleName(self.tr("Status"))
@@ -99,7 +100,7 @@ class FirstRunDialog(QDialog):
         # The needs, progress and microphone scroll, so the dialog fits a small screen at 2x.
         content = QWidget(self)
         inner = QVBoxLayout(content)
-        inner.addWidget(intro)
+        inner.addWidget(self.intro)
         inner.addLayout(self._rows_layout)
         inner.addWidget(self.panel)
         inner.addWidget(self.microphone)
@@ -197,6 +198,11 @@ class FirstRunDialog(QDialog):
         self.download_all.setVisible(len(fetchable) > 1)
         self.download_all.setEnabled(not busy)
         missing = bool(self.missing())
+        self.intro.setText(
+            self.tr("A few things are missing before the assistant can talk with you.")
+            if missing
+            else self.tr("Everything is ready: press Done and ask your first question.")
+        )
         self.close_button.setText(self.tr("&Not now") if missing else self.tr("&Done"))
         self.close_button.setAccessibleName(self.tr("Not now") if missing else self.tr("Done"))
         self.close_button.setDefault(not missing)
@@ -251,6 +257,8 @@ class FirstRunDialog(QDialog):
         self._worker.join()
         self.panel.finish(self._completed)
         self._update()
+        left = ", ".join(need.entry.name for need in self.missing()) or "nothing"
+        log.info("First run: the downloads are over; still missing: %s", left)
         self._recheck(OLLAMA in self.rows and self.rows[OLLAMA].ready)
 
     def _import(self, row: NeedRow) -> None:

@@ -1,185 +1,30 @@
-"""The first-run dialog's parts: a row per missing thing, the download progress, the microphone test.
+"""The first-run dialog's parts: a row per missing thing and the microphone test.
 
-A download reports through ``QtProgress`` from its worker thread; the panel shows the file's bytes,
-rate and time left and an overall bar. The microphone section is the settings dialog's audio page
-(device lists, live level, saved through the same ``SettingsSaver``) with a three-second test that
-plays back what it recorded.
+The microphone section is the settings dialog's audio page (device lists, live level, saved through
+the same ``SettingsSaver``) with a three-second test that plays back what it recorded. The download
+progress is ``ui/download_progress.py``'s, shared with the settings' model pulls.
 """
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop_assistant.fetch.catalog import OLLAMA
-from desktop_assistant.fetch.progress import Rate, human_bytes, human_duration
+from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.setup_needs import SetupNeed, short_title
 from desktop_assistant.ui.level_meter import level_from_rms
 from desktop_assistant.ui.settings_fields import PageTools, plain_button
 from desktop_assistant.ui.settings_services import MIC_RATE
 from desktop_assistant.ui.settings_sound import AudioPage
 
-# The bars count in thousandths, so a large file still moves smoothly.
-BAR_STEPS = 1000
 MIC_TEST_S = 3.0
 # The test's loudness is the loudest block of this length, as the live meter would show it.
 MIC_BLOCK_MS = 20
 # The meter position (dB scale, 0..1) above which the test counts as having heard something: about
 # -44 dBFS, above a quiet room and well below speech.
 HEARD_LEVEL = 0.3
-
-
-class QtProgress(QObject):
-    """The ``Progress`` protocol for a worker thread, delivered to the GUI thread as signals.
-
-    Every ``begin`` and ``end`` is a signal; ``advance`` only updates a counter and signals when the GUI
-    has taken the last one, so a fast download cannot flood the event loop. Each file has a number, so a
-    late update is never counted against the next file.
-    """
-
-    began = Signal(int, str, int, int)  # file number, label, total bytes, bytes already done
-    advanced = Signal()
-    ended = Signal(int)
-
-    def __init__(self) -> None:
-        super().__init__()  # no parent: the worker may still hold it while the dialog goes
-        self._lock = threading.Lock()
-        self._file = 0
-        self._done = 0
-        self._signalled = False
-
-    def begin(self, label: str, total_bytes: int, done_bytes: int = 0) -> None:
-        with self._lock:
-            self._file += 1
-            self._done = done_bytes
-            number = self._file
-        self.began.emit(number, label, total_bytes, done_bytes)
-
-    def advance(self, n_bytes: int) -> None:
-        with self._lock:
-            self._done += n_bytes
-            signal, self._signalled = not self._signalled, True
-        if signal:
-            self.advanced.emit()
-
-    def end(self) -> None:
-        with self._lock:
-            number = self._file
-        self.ended.emit(number)
-
-    def take(self) -> tuple[int, int]:
-        """On the GUI thread: the current file's number and its bytes done; re-arms ``advanced``."""
-        with self._lock:
-            self._signalled = False
-            return self._file, self._done
-
-
-class DownloadPanel(QWidget):
-    """The file being fetched (name, bytes, rate, time left) with its bar, the overall bar, and Cancel."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.file_line = QLabel(self)
-        self.file_line.setAccessibleName(self.tr("Current file"))
-        self.file_bar = self._bar(self.tr("Current file progress"))
-        self.overall_line = QLabel(self)
-        self.overall_bar = self._bar(self.tr("Overall progress"))
-        self.cancel = plain_button(self.tr("&Cancel download"), self.tr("Cancel download"), self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for widget in (self.file_line, self.file_bar, self.overall_line, self.overall_bar):
-            layout.addWidget(widget)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.cancel)
-        layout.addLayout(row)
-        self._progress: QtProgress | None = None
-        self._job_total = 0
-        self._finished_bytes = 0
-        self._file = 0
-        self._label = ""
-        self._total = 0
-        self._done = 0
-        self._rate = Rate()
-        self.hide()
-
-    def start(self, progress: QtProgress, job_bytes: int) -> None:
-        """Follow ``progress`` for a job of about ``job_bytes`` (0: unknown)."""
-        self._progress = progress
-        progress.began.connect(self._began)
-        progress.advanced.connect(self._advanced)
-        progress.ended.connect(self._ended)
-        self._job_total, self._finished_bytes, self._file = job_bytes, 0, 0
-        self.file_line.setText(self.tr("Starting…"))
-        self.file_bar.setValue(0)
-        self.overall_bar.setValue(0)
-        self._show_overall(0)
-        self.cancel.setEnabled(True)
-        self.show()
-
-    def finish(self, completed: bool) -> None:
-        """The job ended: a completed one shows full bars; Cancel goes grey."""
-        if completed:
-            self.file_bar.setValue(BAR_STEPS)
-            self.overall_bar.setValue(BAR_STEPS)
-            self.overall_line.setText(self.tr("Done: {done}").format(done=human_bytes(self._finished_bytes)))
-        self.cancel.setEnabled(False)
-        self._progress = None
-
-    def _began(self, number: int, label: str, total: int, done: int) -> None:
-        self._file, self._label, self._total, self._done = number, label, total, done
-        self._rate = Rate()
-        self._rate.add(done)
-        self._show_file()
-
-    def _advanced(self) -> None:
-        if self._progress is None:
-            return
-        number, done = self._progress.take()
-        if number == self._file:
-            self._done = done
-            self._rate.add(done)
-            self._show_file()
-
-    def _ended(self, number: int) -> None:
-        if number == self._file:
-            self._finished_bytes += max(self._total, self._done)
-            self._done = self._total = 0
-            self.file_line.setText(self.tr("{label}: complete").format(label=self._label))
-            self.file_bar.setValue(BAR_STEPS)
-            self._show_overall(0)
-
-    def _show_file(self) -> None:
-        rate = self._rate.bytes_per_s()
-        parts = [f"{self._label}: {human_bytes(self._done)} of {human_bytes(self._total)}"]
-        if rate > 0:
-            left = human_duration(self._rate.seconds_left(self._total))
-            parts += [f"{human_bytes(rate)}/s", self.tr("{left} left").format(left=left)]
-        self.file_line.setText(" · ".join(parts))
-        self.file_bar.setValue(_steps(self._done, self._total))
-        self._show_overall(self._done)
-
-    def _show_overall(self, current: int) -> None:
-        done = self._finished_bytes + current
-        total = max(self._job_total, done)
-        self.overall_bar.setValue(_steps(done, total))
-        self.overall_line.setText(
-            self.tr("Overall: {done} of {total}").format(done=human_bytes(done), total=human_bytes(total))
-        )
-
-    def _bar(self, name: str) -> QProgressBar:
-        bar = QProgressBar(self)
-        bar.setRange(0, BAR_STEPS)
-        bar.setAccessibleName(name)
-        return bar
-
-
-def _steps(done: int, total: int) -> int:
-    return min(BAR_STEPS, BAR_STEPS * done // total) if total > 0 else 0
 
 
 class NeedRow(QGroupBox):
@@ -221,6 +66,7 @@ class NeedRow(QGroupBox):
         self.need, self.ready = need, False
         self.setTitle(self.tr("Ollama") if self.is_ollama else short_title(need.entry))
         self.reason.setText(need.reason)
+        self.reason.show()
         self.problem.setText(self.error or need.problem)
         self.hint.setVisible(self.is_ollama and not need.reachable)
         self.check_again.setVisible(self.is_ollama)
@@ -229,9 +75,10 @@ class NeedRow(QGroupBox):
         self._label_download()
 
     def set_ready(self) -> None:
-        """The need is met: say so; no buttons."""
+        """The need is met: say so; no buttons, and no reason ("The assistant needs…") under Ready."""
         self.ready, self.error = True, ""
         self.problem.setText(self.tr("Ready."))
+        self.reason.hide()
         self.hint.hide()
         for button in (self.download, self.import_files, self.check_again):
             button.hide()

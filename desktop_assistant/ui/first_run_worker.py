@@ -68,6 +68,7 @@ class DownloadWorker(QObject):
             try:
                 run(progress, cancel)
             except AssistantError as exc:
+                log.warning("First run: %s did not install: %s", need.entry.name, exc.line())
                 self.task_ended.emit(need.kind, exc.line(), cancel.is_set())
                 if cancel.is_set():
                     break
@@ -76,5 +77,6 @@ class DownloadWorker(QObject):
                 line = AssistantError(first_line(exc), "See the log file for details.").line()
                 self.task_ended.emit(need.kind, line, cancel.is_set())
             else:
+                log.info("First run: %s is installed", need.entry.name)
                 self.task_ended.emit(need.kind, "", False)
         self.job_ended.emit()

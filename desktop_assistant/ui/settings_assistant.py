@@ -1,4 +1,5 @@
-"""The Assistant settings page: the Ollama server, its models, the API key (keyring) and the persona."""
+"""The Assistant settings page: the Ollama server, its models (pull, delete), the API key (keyring) and
+the persona."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from desktop_assistant.config.secrets import SecretStore
 from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET
 from desktop_assistant.llm.ollama_host import DEFAULT_HOST, resolve_host
+from desktop_assistant.ui.model_pull import ModelActions
 from desktop_assistant.ui.settings_fields import (
     CommitTextEdit,
     PageTools,
@@ -22,6 +24,8 @@ class AssistantPage(SettingsPage):
     """Which Ollama answers and how it is asked to behave.
 
     The model list comes from the server on a worker thread; only the latest request's answer is shown.
+    Each model says whether it sees images (screenshots need one that does); Pull… and Delete change what
+    the server has (``ui/model_pull.py``), and a pulled model becomes the one in use.
     """
 
     def __init__(self, tools: PageTools, secrets: SecretStore, parent: QWidget | None = None) -> None:
@@ -29,15 +33,25 @@ class AssistantPage(SettingsPage):
         self._secrets = secrets
         self._api_key: str | None = None
         self._request = 0
+        self._listed: dict[str, ModelInfo] = {}
         self.host = self.line_edit(
             "llm.host", self.tr("Ollama &server"), self.tr("Empty: OLLAMA_HOST, else the local server.")
         )
         self.host.setPlaceholderText(DEFAULT_HOST)
         self.host.editingFinished.connect(self.refresh)
         self.model = QComboBox(self)
-        self.model.activated.connect(lambda index: tools.saver.save("llm.model", self.model.itemData(index)))
+        self.model.activated.connect(self._chosen)
         self.refresh_button = plain_button(self.tr("&Refresh"), self.tr("Refresh the model list"), self)
         self.refresh_button.clicked.connect(self.refresh)
+        self.model_actions = ModelActions(
+            tools, lambda: (self.tools.saver.current.llm.host, self._api_key), self
+        )
+        self.model_actions.pulled.connect(self._pulled)
+        self.model_actions.deleted.connect(lambda _name: self.refresh())
+        self.model_actions.failed.connect(self._action_failed)
+        self.vision = QLabel(self)
+        self.vision.setWordWrap(True)
+        self.vision.setAccessibleName(self.tr("Whether the model sees images"))
         self.server_message = QLabel(self)
         self.server_message.setWordWrap(True)
         self.server_message.setAccessibleName(self.tr("Server status"))
@@ -46,8 +60,10 @@ class AssistantPage(SettingsPage):
         column.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
-        row.addWidget(self.refresh_button)
+        for button in (self.refresh_button, self.model_actions.pull_button, self.model_actions.delete_button):
+            row.addWidget(button)
         column.addLayout(row)
+        column.addWidget(self.vision)
         column.addWidget(self.server_message)
         self.add_row(self.tr("&Model"), models)
         self.model.setAccessibleName(self.tr("Model"))
@@ -102,14 +118,44 @@ class AssistantPage(SettingsPage):
     def _show_models(self, models: list[ModelInfo]) -> None:
         """The server's models, vision ones badged; the chosen model stays listed even when absent."""
         current = self.tools.saver.current.llm.model
+        self._listed = {info.name: info for info in models}
         self.model.clear()
         for info in models:
-            text = self.tr("{name}  (sees images)") if info.sees_images else "{name}"
+            text = self.tr("{name} — sees images") if info.sees_images else "{name}"
             self.model.addItem(text.format(name=info.name), info.name)
-        if current not in [info.name for info in models]:
-            note = self.tr("{name}  (not on the server)") if models else "{name}"
+        if current not in self._listed:
+            note = self.tr("{name} — not on the server") if models else "{name}"
             self.model.insertItem(0, note.format(name=current), current)
         self.model.setCurrentIndex(self.model.findData(current))
+        self._show_chosen()
+
+    def _chosen(self, index: int) -> None:
+        self.tools.saver.save("llm.model", self.model.itemData(index))
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        """Whether the chosen model sees images; Delete is for it when the server has it."""
+        name = str(self.model.currentData())
+        info = self._listed.get(name)
+        self.model_actions.select(info)
+        if info is None:
+            line = self.tr("Whether {name} sees images shows once the server lists it.")
+        elif info.sees_images:
+            line = self.tr("{name} sees images: it can answer about screenshots and pasted images.")
+        else:
+            line = self.tr(
+                "{name} reads text only: questions with a screenshot or image need a model that sees images."
+            )
+        self.vision.setText(line.format(name=name))
+
+    def _pulled(self, name: str) -> None:
+        """A pulled model becomes the one in use; the list is asked for again to show it."""
+        self.tools.saver.save("llm.model", name)
+        self.refresh()
+
+    def _action_failed(self, line: str) -> None:
+        self._request += 1  # a listing still on its way would hide the line
+        self.server_message.setText(line)
 
     def _key_loaded(self, key: str | None) -> None:
         self._api_key = key

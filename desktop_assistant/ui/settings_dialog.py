@@ -58,7 +58,7 @@ class SettingsDialog(QDialog):
         self.guard_page = GuardPage(tools)
         self.history_page = HistoryPage(tools)
         self.tabs.addTab(self.audio_page, self.tr("&Audio"))
-        self.tabs.addTab(self.hotkey_page, self.tr("&Hotkey"))
+        self.tabs.addTab(self.hotkey_page, self.tr("&Hotkey and start"))
         self.tabs.addTab(self.speech_page, self.tr("Speech &recognition"))
         self.tabs.addTab(self.assistant_page, self.tr("A&ssistant"))
         self.tabs.addTab(self.voice_page, self.tr("&Voice"))

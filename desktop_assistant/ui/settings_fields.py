@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_assistant.config.autostart import follow_setting
 from desktop_assistant.config.settings import Rule, Settings, parse_value, split_key
 from desktop_assistant.config.store import SettingsStore
 from desktop_assistant.errors import AssistantError, first_line
@@ -62,10 +63,12 @@ class SettingsSaver(QObject):
         return self._settings
 
     def save(self, key: str, value: object) -> bool:
-        """Store ``value`` under ``key``; False (and ``failed``) when it is refused."""
+        """Store ``value`` under ``key``; False (and ``failed``) when it is refused. What the setting
+        changes outside the file (the login entry) changes first, so the file never claims it did."""
         if self._settings.get(key) == value:
             return True
         try:
+            follow_setting(key, value)
             self._settings = self._store.set(key, value)
         except AssistantError as exc:
             self.failed.emit(exc.line())
@@ -220,12 +223,18 @@ class SettingsPage(QWidget):
         return spin
 
     def check_box(self, key: str, text: str, help_text: str = "") -> QCheckBox:
-        """A check box for a true/false key, saved when toggled."""
+        """A check box for a true/false key, saved when toggled; a refused change is undone on screen."""
         box = QCheckBox(text, self)
         box.setChecked(bool(self.tools.saver.current.get(key)))
         box.setAccessibleName(text.replace("&", ""))
         box.setToolTip(help_text)
-        box.toggled.connect(lambda checked: self.tools.saver.save(key, checked))
+
+        def toggled(checked: bool) -> None:
+            if not self.tools.saver.save(key, checked):
+                with QSignalBlocker(box):
+                    box.setChecked(not checked)
+
+        box.toggled.connect(toggled)
         self.form.addRow(box)
         return box
 

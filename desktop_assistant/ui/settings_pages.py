@@ -30,7 +30,7 @@ class HotkeyEdit(QKeySequenceEdit):
 
 
 class HotkeyPage(SettingsPage):
-    """The hold-to-talk combination, how it is caught, and how presses count."""
+    """The hold-to-talk combination, how it is caught, how presses count, and starting at login."""
 
     def __init__(self, tools: PageTools, parent: QWidget | None = None) -> None:
         super().__init__(tools, parent)
@@ -61,6 +61,11 @@ class HotkeyPage(SettingsPage):
             self.tr("&Longest hold"),
             self.tr(" s"),
             self.tr("A longer hold ends the recording."),
+        )
+        self.start_at_login = self.check_box(
+            "ui.start_at_login",
+            self.tr("Start Desktop Assistant when you log &in"),
+            self.tr("Adds the app to your desktop's start-up applications; untick to remove it."),
         )
 
     def _save_hotkey(self) -> None:

@@ -1,8 +1,8 @@
 """What the settings dialog asks of the rest of the app.
 
-Every call may be slow (PortAudio, the Ollama server, the keyring, Kokoro, playing a sound), so the dialog
-makes them on worker threads and never on the GUI thread. ``AppSettingsServices`` is the real one; tests
-give the dialog an instant fake.
+Every call may be slow (PortAudio, the Ollama server and its pulls, the keyring, Kokoro, playing a sound),
+so the dialog makes them on worker threads and never on the GUI thread. ``AppSettingsServices`` is the
+real one; tests give the dialog an instant fake.
 """
 
 from __future__ import annotations
@@ -18,10 +18,15 @@ from desktop_assistant.app import SPEAKER_START_S, Context
 from desktop_assistant.audio.capture import Microphone
 from desktop_assistant.audio.devices import device_names
 from desktop_assistant.audio.playback import Player
+from desktop_assistant.cancel import CancelToken
 from desktop_assistant.config.settings import LlmSettings, Settings
 from desktop_assistant.config.store import SettingsStore
 from desktop_assistant.errors import AudioDeviceError, ModelFileError
+from desktop_assistant.fetch.catalog import OLLAMA, CatalogEntry
+from desktop_assistant.fetch.install import catalog_for_run
+from desktop_assistant.fetch.progress import Progress
 from desktop_assistant.llm.catalog import ModelInfo, list_models
+from desktop_assistant.llm.ollama_models import delete_model, pull_model
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.tts.kokoro import KOKORO_RATE, KokoroSynthesizer, voice_names
 
@@ -78,6 +83,21 @@ class SettingsServices(Protocol):
 
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         """The models on the Ollama server at ``host`` (empty: the default), and which see images."""
+        ...
+
+    def ollama_catalog(self) -> list[CatalogEntry]:
+        """The catalog's recommended Ollama models (all see images), with their download sizes."""
+        ...
+
+    def pull_ollama_model(
+        self, host: str, api_key: str | None, name: str, progress: Progress, cancel: CancelToken
+    ) -> None:
+        """Pull ``name`` onto the server at ``host``, then load it; ``LLMError`` as soon as ``cancel``
+        is set."""
+        ...
+
+    def delete_ollama_model(self, host: str, api_key: str | None, name: str) -> None:
+        """Delete ``name`` from the server at ``host``."""
         ...
 
     def open_level_meter(self, device: str) -> MicrophoneLevel:
@@ -158,6 +178,20 @@ class AppSettingsServices:
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         """The server's models; ``LLMError`` with one line when it cannot be asked."""
         return list_models(self._llm(host), api_key)
+
+    def ollama_catalog(self) -> list[CatalogEntry]:
+        """The Ollama entries of the catalog in use (``DESKTOP_ASSISTANT_CATALOG`` counts)."""
+        return catalog_for_run().of_kind(OLLAMA)
+
+    def pull_ollama_model(
+        self, host: str, api_key: str | None, name: str, progress: Progress, cancel: CancelToken
+    ) -> None:
+        """``llm.ollama_models.pull_model`` with the saved timeout: the warm-up after may load for long."""
+        pull_model(replace(self._settings().llm, host=host), name, progress, cancel, api_key)
+
+    def delete_ollama_model(self, host: str, api_key: str | None, name: str) -> None:
+        """``llm.ollama_models.delete_model``; ``LLMError`` with one line when that fails."""
+        delete_model(self._llm(host), name, api_key)
 
     def open_level_meter(self, device: str) -> MicrophoneLevel:
         """A live microphone on ``device`` for its level."""

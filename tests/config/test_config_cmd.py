@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from desktop_assistant.cli import config_cmd
+from desktop_assistant.config.autostart import launch_command
 from desktop_assistant.config.settings import all_keys
 from desktop_assistant.errors import ConfigError
+from tests.desktop_entries import ENTRY_NAME, desktop_file_validate, exec_argv
 
 
 @pytest.fixture
@@ -143,3 +148,39 @@ def test_an_action_is_required(home: Path, capsys: pytest.CaptureFixture[str]) -
         config()
     assert caught.value.code == 2
     assert "the following arguments are required: ACTION" in capsys.readouterr().err
+
+
+def test_start_at_login_adds_and_removes_the_autostart_entry(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    entry = tmp_path / "xdg" / "autostart" / ENTRY_NAME
+    assert config("set", "ui.start_at_login", "true") == 0
+    assert capsys.readouterr().out == "ui.start_at_login = True\n"
+    assert b"[ui]\nstart_at_login = true\n" in settings_file(home).read_bytes()
+    desktop_file_validate(entry)
+    assert exec_argv(entry) == launch_command()
+    assert config("set", "ui.start_at_login", "off") == 0
+    assert not entry.exists()
+    assert b"start_at_login = false" in settings_file(home).read_bytes()
+
+
+def test_an_autostart_folder_that_cannot_be_written_is_one_line_and_the_setting_stays(tmp_path: Path) -> None:
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    (xdg / "autostart").write_text("in the way")
+    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(tmp_path / "home"), "XDG_CONFIG_HOME": str(xdg)}
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop_assistant", "config", "set", "ui.start_at_login", "yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        f"error: Cannot write the start-at-login entry {xdg}/autostart/{ENTRY_NAME}: File exists. "
+        "Check that its folder is writable, or leave ui.start_at_login off.\n"
+    )
+    assert not settings_file(tmp_path / "home").exists()

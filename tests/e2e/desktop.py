@@ -38,12 +38,14 @@ def open_room(server: PulseServer) -> None:
     server.pactl("set-default-source", "room.monitor")
 
 
-def make_home(home: Path, model_home: Path, ollama_url: str, **settings: str) -> Path:
-    """A fresh ``DESKTOP_ASSISTANT_HOME``: the test models of ``model_home``, the Ollama at ``ollama_url``,
-    and ``settings`` (``audio__early_reply="false"`` sets ``audio.early_reply``)."""
+def make_home(home: Path, model_home: Path | None, ollama_url: str, **settings: str) -> Path:
+    """A fresh ``DESKTOP_ASSISTANT_HOME``: the test models of ``model_home`` (None: no models at all),
+    the Ollama at ``ollama_url``, and ``settings`` (``audio__early_reply="false"`` sets
+    ``audio.early_reply``)."""
     (home / "config").mkdir(parents=True)
-    shutil.copy(model_home / "config" / "settings.toml", home / "config" / "settings.toml")
-    (home / "models").symlink_to(model_home / "models")
+    if model_home is not None:
+        shutil.copy(model_home / "config" / "settings.toml", home / "config" / "settings.toml")
+        (home / "models").symlink_to(model_home / "models")
     env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(home)}
     extra = [(key.replace("__", "."), value) for key, value in settings.items()]
     for key, value in (("llm.host", ollama_url), ("llm.model", "gemma3:4b"), *extra):
@@ -109,7 +111,8 @@ class RunningApp:
                 stdout=subprocess.DEVNULL,
                 stderr=err,
             )
-        self.window = xserver.find_window("Desktop Assistant", START_TIMEOUT_S)
+        # Anchored: the first-run dialog's title ("Set up Desktop Assistant") contains it too.
+        self.window = xserver.find_window("^Desktop Assistant$", START_TIMEOUT_S)
         if wait_loaded:
             self.wait_for(lambda: "Models loaded" in self.log(), START_TIMEOUT_S, "the models to load")
 

@@ -15,6 +15,7 @@ import sys
 import time
 
 import numpy as np
+import numpy.typing as npt
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.bench.turn import FIRST_TOKEN_DELAY_S, REPLY, TOKENS_PER_S
@@ -29,8 +30,11 @@ LOUD = 0.01
 CLIPS_S = (3.0, None)
 
 
-def first_sound_ms(app: RunningApp, x: XServer, room: PulseServer, seconds: float | None) -> float:
-    """One held-key turn; ms from the key going up to the first loud sample at the speaker."""
+def held_turn(
+    app: RunningApp, x: XServer, room: PulseServer, seconds: float | None
+) -> tuple[npt.NDArray[np.float32], int]:
+    """One held-key turn: the hotkey held while the question (its first ``seconds``) is spoken, let go
+    half a second later; returns what the speaker's monitor recorded and the sample the key went up at."""
     speaker = room.record()
     try:
         x.run("xdotool", "keydown", HOTKEY)
@@ -42,10 +46,20 @@ def first_sound_ms(app: RunningApp, x: XServer, room: PulseServer, seconds: floa
         app.wait_for(lambda: app.turns_ended() >= ended, 120, "the reply")
     finally:
         heard = speaker.stop()
+    return heard, released_at
+
+
+def first_loud_ms(heard: npt.NDArray[np.float32], released_at: int) -> float:
+    """ms from ``released_at`` to the first loud sample of ``heard``; an AssertionError if none is."""
     loud = np.flatnonzero(np.abs(heard[released_at:]) >= LOUD)
     if not len(loud):
         raise AssertionError("nothing was heard at the speaker")
     return round(float(loud[0]) / RATE * 1000, 1)
+
+
+def first_sound_ms(app: RunningApp, x: XServer, room: PulseServer, seconds: float | None) -> float:
+    """One held-key turn; ms from the key going up to the first loud sample at the speaker."""
+    return first_loud_ms(*held_turn(app, x, room, seconds))
 
 
 def measure(turns: int) -> list[float]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from desktop_assistant.config.settings import Settings
@@ -24,39 +21,18 @@ from desktop_assistant.fetch.install import (
 )
 from desktop_assistant.store.models import ModelLibrary
 from desktop_assistant.store.packaged import join_kokoro_parts
+from tests.fetch.catalogs import RELEASE, kokoro_table, release_file, voices_npz
 from tests.fetch.conftest import Recorder
 
-RELEASE_URL = "https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0"
-RELEASE = "/" + RELEASE_URL.removeprefix("https://")  # the same path under a mirror
 MODEL = os.urandom(200_000)
 
 
-def _voices(*names: str) -> bytes:
-    out = io.BytesIO()
-    np.savez(out, **{name: np.zeros((4, 1, 256), dtype=np.float32) for name in names})
-    return out.getvalue()
-
-
 def _catalog(model_name: str, voices: bytes) -> Catalog:
-    def file(name: str, data: bytes) -> dict[str, object]:
-        sha = hashlib.sha256(data).hexdigest()
-        return {
-            "name": name,
-            "size": len(data),
-            "sha256": sha,
-            "url": f"{RELEASE_URL}/{name}",
-        }
-
     return parse_catalog(
         {
             "kokoro": [
-                {"name": "k-model", "title": "t", "kind": "model", "files": [file(model_name, MODEL)]},
-                {
-                    "name": "k-voices",
-                    "title": "t",
-                    "kind": "voices",
-                    "files": [file("voices-v1.0.bin", voices)],
-                },
+                kokoro_table("k-model", "model", [release_file(model_name, MODEL)]),
+                kokoro_table("k-voices", "voices", [release_file("voices-v1.0.bin", voices)]),
             ],
             "ollama": [{"name": "gemma3:4b", "title": "t", "size": 1}],
         }
@@ -69,7 +45,7 @@ def paths(tmp_path: Path) -> AppPaths:
 
 
 def test_kokoro_comes_through_the_mirror_once_and_the_settings_use_it(server, recorder, paths):
-    voices = _voices("jf_alpha", "bf_emma", "af_bella")
+    voices = voices_npz("jf_alpha", "bf_emma", "af_bella")
     catalog = _catalog("kokoro-v1.0.int8.onnx", voices)
     server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL)
     server.add_file(f"{RELEASE}/voices-v1.0.bin", voices)
@@ -109,7 +85,7 @@ def test_kokoro_comes_through_the_mirror_once_and_the_settings_use_it(server, re
 def test_another_model_is_named_and_a_voices_file_without_preferred_voices_gets_an_english_one(
     server, recorder, paths
 ):
-    voices = _voices("jf_alpha", "am_adam", "bm_george")
+    voices = voices_npz("jf_alpha", "am_adam", "bm_george")
     catalog = _catalog("my-kokoro.onnx", voices)
     server.add_file(f"{RELEASE}/my-kokoro.onnx", MODEL)
     server.add_file(f"{RELEASE}/voices-v1.0.bin", voices)
@@ -125,7 +101,7 @@ def test_the_full_voices_file_replaces_the_packaged_japanese_voice_with_an_engli
     """After the packaged fallback (jf_alpha), the downloaded voices file has jf_alpha too: an English
     user must still get an English voice."""
     SettingsStore(paths).set("tts.voice", "jf_alpha")
-    voices = _voices("jf_alpha", "af_heart", "bm_george")
+    voices = voices_npz("jf_alpha", "af_heart", "bm_george")
     catalog = _catalog("kokoro-v1.0.int8.onnx", voices)
     server.add_file(f"{RELEASE}/voices-v1.0.bin", voices)
     result = install_entry(catalog.get("k-voices"), paths, recorder, mirror=server.url)
@@ -133,7 +109,7 @@ def test_the_full_voices_file_replaces_the_packaged_japanese_voice_with_an_engli
 
 
 def test_a_file_that_fails_its_check_is_not_installed_and_the_settings_stay(server, recorder, paths):
-    catalog = _catalog("kokoro-v1.0.int8.onnx", _voices("af_heart"))
+    catalog = _catalog("kokoro-v1.0.int8.onnx", voices_npz("af_heart"))
     server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL[:-1] + bytes([MODEL[-1] ^ 0xFF]))
     with pytest.raises(DownloadError, match="fails its sha256 check"):
         install_entry(catalog.get("k-model"), paths, recorder, mirror=server.url)
@@ -147,7 +123,7 @@ def test_ollama_entries_are_pulled_through_ollama(recorder, paths):
 
 
 def test_catalog_state_says_what_is_installed_and_in_use(server, recorder, paths):
-    catalog = _catalog("kokoro-v1.0.int8.onnx", _voices("af_heart"))
+    catalog = _catalog("kokoro-v1.0.int8.onnx", voices_npz("af_heart"))
     server.add_file(f"{RELEASE}/kokoro-v1.0.int8.onnx", MODEL)
     install_entry(catalog.get("k-model"), paths, recorder, mirror=server.url)
     states = {s.entry.name: s for s in catalog_state(paths, SettingsStore(paths).load(), catalog)}

@@ -41,3 +41,18 @@ def test_a_catalog_without_the_recommended_whisper_offers_its_own():
         "kokoro-v1.0",
         "kokoro-voices-v1.0",
     ]
+
+
+def test_a_catalog_without_the_recommended_kokoro_offers_its_own():
+    files = [{"name": "f", "size": 1, "sha256": "0" * 64, "url": "https://x/f"}]
+    whisper = {"name": "w", "title": "t", "install_as": "w", "repo": "r", "revision": "v", "files": files}
+    catalog = parse_catalog(
+        {
+            "whisper": [whisper],
+            "kokoro": [
+                {"name": "kokoro-v1.0-int8", "title": "k", "kind": "model", "files": files},
+                {"name": "voices-en", "title": "v", "kind": "voices", "files": files},
+            ],
+        }
+    )
+    assert [e.name for e in recommended_entries(catalog)] == ["w", "kokoro-v1.0-int8", "voices-en"]

@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer
+from desktop_assistant.bench.ollama_bodies import MODEL_SIZE
 from desktop_assistant.config.settings import LlmSettings
 from desktop_assistant.errors import LLMError
 from desktop_assistant.llm.catalog import ModelInfo, list_models
@@ -16,14 +17,14 @@ from desktop_assistant.llm.ollama_host import ollama_start_hint
 pytestmark = pytest.mark.ollama
 
 
-def test_models_are_listed_by_name_with_their_vision(ollama_server: OllamaTestServer) -> None:
+def test_models_are_listed_by_name_with_their_vision_and_size(ollama_server: OllamaTestServer) -> None:
     ollama_server.add_model("llama3.2:1b", vision=False)
     ollama_server.add_model("llava", vision=True)
     models = list_models(LlmSettings(host=ollama_server.url))
     assert models == [
-        ModelInfo("gemma3:4b", True),
-        ModelInfo("llama3.2:1b", False),
-        ModelInfo("llava:latest", True),
+        ModelInfo("gemma3:4b", True, MODEL_SIZE),
+        ModelInfo("llama3.2:1b", False, MODEL_SIZE),
+        ModelInfo("llava:latest", True, MODEL_SIZE),
     ]
     assert [r.body["model"] for r in ollama_server.requests_to("/api/show")] == [m.name for m in models]
 

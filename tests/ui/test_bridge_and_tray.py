@@ -1,5 +1,5 @@
 """The bridge carries engine events from any thread to the GUI thread, in order; the tray shows the
-state and emits the menu's actions."""
+state and emits the menu's actions; the windows carry the app's icon at every packaged size."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QSize, QThread
+from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
+from desktop_assistant.assets import APP_ID, resource_path
 from desktop_assistant.core.events import Event, ReplyDelta, State
+from desktop_assistant.ui.app import app_icon
 from desktop_assistant.ui.bridge import EventBridge
 from desktop_assistant.ui.tray import TrayIcon
 
@@ -41,6 +44,18 @@ def test_the_tray_shows_the_state_and_the_error(qtbot: QtBot) -> None:
     tray.set_state(State.IDLE, "Ollama is not running. Start it with: ollama serve")
     assert tray._tray.toolTip() == "Desktop Assistant — Ollama is not running. Start it with: ollama serve"
     assert tray._tray.icon().pixmap(32, 32).toImage() != thinking
+
+
+def test_the_app_icon_is_the_packaged_png_at_every_size(qtbot: QtBot) -> None:
+    icon = app_icon()
+    sizes = [16, 24, 32, 48, 64, 128, 256, 512]
+    assert icon.availableSizes() == [QSize(n, n) for n in sizes]
+    png = QImage(str(resource_path(f"icons/hicolor/48x48/apps/{APP_ID}.png")))
+    shown = icon.pixmap(48, 48).toImage()
+    # The microphone (white) on the bubble (blue), and the transparent corner, as in the file.
+    for x, y in ((24, 12), (6, 26), (0, 0)):
+        assert shown.pixelColor(x, y).rgba() == png.pixelColor(x, y).rgba()
+    assert shown.pixelColor(24, 12).name() == "#ffffff" and shown.pixelColor(0, 0).alpha() == 0
 
 
 def test_the_tray_menu_emits_what_was_chosen(qtbot: QtBot) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop_assistant.app import Context, LoadAborted
+from desktop_assistant.config.settings import UiSettings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.core.events import ProblemReported, ReplyDelta, State, StateChanged, TranscriptReady
 from desktop_assistant.errors import AssistantError, AudioDeviceError, ModelFileError
+from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError
 from desktop_assistant.llm.base import PreparedImage
 from desktop_assistant.ui.app import system_hotkeys
 from desktop_assistant.ui.controller import AppController, AppServices
@@ -265,6 +267,38 @@ def test_changed_engine_settings_reload_the_models(
     qtbot.waitUntil(lambda: len(loader.opened) == 2, timeout=5000)
     assert first.closed
     qtbot.waitUntil(lambda: window.send_button.isEnabled(), timeout=5000)
+
+
+def test_start_at_login_changes_no_hotkey_and_reloads_nothing(
+    qtbot: QtBot, paths: AppPaths, loader: Loader
+) -> None:
+    chosen: list[UiSettings] = []
+
+    def hotkeys(ui: UiSettings, on_error: Callable[[HotkeyError], None]) -> HotkeyBackend | None:
+        chosen.append(ui)
+        return None
+
+    window = MainWindow(max_image_side=256)
+    qtbot.addWidget(window)
+    fakes = replace(services(loader), hotkeys=hotkeys)
+    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, fakes)
+    with use_keyring(MemoryKeyring()):
+        controller.start()
+        try:
+            loaded(qtbot, loader, window)
+            for key, value in (("ui.start_at_login", True), ("ui.min_press_ms", 400)):
+                controller.open_settings()
+                dialog = controller._dialog
+                assert dialog is not None
+                SettingsStore(paths).set(key, value)
+                dialog.close()
+                qtbot.waitUntil(lambda: controller._dialog is None, timeout=5000)
+            # Only the press length asked for the hotkey again; neither change reloaded the models.
+            assert [ui.min_press_ms for ui in chosen] == [250, 400]
+            assert chosen[-1].start_at_login
+            assert len(loader.opened) == 1
+        finally:
+            controller.shutdown()
 
 
 def test_settings_changed_while_loading_load_again_once_loaded(

@@ -103,6 +103,7 @@ def dialog(
 
 def test_download_all_fills_the_bars_and_the_needs_go(qtbot: QtBot, dialog: FirstRunDialog) -> None:
     assert len(dialog.missing()) == 3
+    assert dialog.intro.text().startswith("A few things are missing")
     assert dialog.download_all.text().startswith("Download &all (")
     assert dialog.close_button.text() == "&Not now"
     whisper = dialog.rows["whisper"]
@@ -112,7 +113,10 @@ def test_download_all_fills_the_bars_and_the_needs_go(qtbot: QtBot, dialog: Firs
     qtbot.waitUntil(lambda: not dialog.missing() and dialog.close_button.text() == "&Done", timeout=5000)
     assert dialog.panel.overall_bar.value() == dialog.panel.overall_bar.maximum()
     assert dialog.panel.overall_line.text().startswith("Done: ")
+    assert dialog.intro.text() == "Everything is ready: press Done and ask your first question."
+    assert not dialog.panel.cancel.isVisibleTo(dialog)
     assert all(row.problem.text() == "Ready." for row in dialog.rows.values())
+    assert not any(row.reason.isVisible() for row in dialog.rows.values())
     assert not dialog.download_all.isVisible()
 
 

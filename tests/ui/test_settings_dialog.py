@@ -340,7 +340,7 @@ def test_models_from_a_real_server_carry_the_vision_badge_and_the_api_key(
     qtbot.addWidget(dialog)
     combo = dialog.assistant_page.model
     qtbot.waitUntil(lambda: combo.count() == 2)
-    assert [combo.itemText(i) for i in range(2)] == ["gemma3:4b  (sees images)", "llama3.2:1b"]
+    assert [combo.itemText(i) for i in range(2)] == ["gemma3:4b — sees images", "llama3.2:1b"]
     assert combo.currentData() == "gemma3:4b"
     assert dialog.assistant_page.server_message.text() == ""
     requests = ollama_server.requests_to("/api/tags") + ollama_server.requests_to("/api/show")
@@ -363,7 +363,7 @@ def test_a_server_that_is_down_is_shown_on_the_page(
     services.models = [ModelInfo("gemma3:4b", True)]
     page.refresh_button.click()
     qtbot.waitUntil(lambda: page.server_message.text() == "")
-    assert page.model.itemText(0) == "gemma3:4b  (sees images)"
+    assert page.model.itemText(0) == "gemma3:4b — sees images"
 
 
 def test_the_api_key_goes_to_the_keyring_never_to_the_file(

@@ -3,14 +3,13 @@
 # (dist/desktop-assistant/), its .tar.gz and a .deb (packaging/make_deb.sh), then runs the bundle's
 # --self-test. Safe to run again. Debian/Ubuntu; see packaging/README.md.
 #   DESKTOP_ASSISTANT_BUILD_VENV   the build's virtual environment (default build/venv)
-#   DESKTOP_ASSISTANT_RESOURCES    where desktop/ and icons/ are read from (default resources/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 source packaging/bootstrap.sh
 
 app_id=io.github.desktopassistant.DesktopAssistant
-resources=${DESKTOP_ASSISTANT_RESOURCES:-$root/resources}
+resources=$root/resources
 icon_sizes=(16 24 32 48 64 128 256 512)
 
 # The desktop entry, metainfo and icons go into the .deb: check them before minutes of building.

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.stand_ins import desktop_resources
-
 REPO = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT_S = 1800
 
@@ -22,16 +20,14 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dist() -> Path:
     """A ``dist/`` folder holding ``desktop-assistant/`` (the bundle), its ``.tar.gz`` and the ``.deb``."""
     if os.environ.get("DESKTOP_ASSISTANT_SKIP_BUNDLE", "0") not in ("", "0") and not _in_ci():
         pytest.skip("DESKTOP_ASSISTANT_SKIP_BUNDLE is set (CI=true never skips the bundle)")
     given = os.environ.get("DESKTOP_ASSISTANT_BUNDLE")
     if given:
         return Path(given)
-    resources = desktop_resources(tmp_path_factory.mktemp("desktop-resources"))
-    env = {**os.environ, "DESKTOP_ASSISTANT_RESOURCES": str(resources)}
-    subprocess.run(["bash", "packaging/build.sh"], cwd=REPO, env=env, check=True, timeout=BUILD_TIMEOUT_S)
+    subprocess.run(["bash", "packaging/build.sh"], cwd=REPO, check=True, timeout=BUILD_TIMEOUT_S)
     return REPO / "dist"
 
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop_assistant.assets import APP_ID
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from tests.packaging.conftest import run_app
-from tests.packaging.stand_ins import APP_ID, ICON_SIZES
 from tests.processes import unavailable
+from tests.test_desktop_resources import SIZES
 
 pytestmark = [pytest.mark.bundle, pytest.mark.ollama, pytest.mark.timeout(2400)]
 
@@ -26,7 +27,7 @@ INSTALLED = (
     Path(f"/usr/share/applications/{APP_ID}.desktop"),
     Path(f"/usr/share/metainfo/{APP_ID}.metainfo.xml"),
     Path(f"/usr/share/icons/hicolor/scalable/apps/{APP_ID}.svg"),
-    *(Path(f"/usr/share/icons/hicolor/{n}x{n}/apps/{APP_ID}.png") for n in ICON_SIZES),
+    *(Path(f"/usr/share/icons/hicolor/{n}x{n}/apps/{APP_ID}.png") for n in SIZES),
 )
 
 

@@ -1,4 +1,8 @@
 """``desktop-assistant --self-test``: does this install work? One line per check, exit status 0 or 1.
+It runs on ``doctor``'s runner and prints doctor's lines (✓, or ✗ with the fix), with doctor's PortAudio
+check; the others are its own: doctor loads the user's models, this runs them on a sample, with the
+packaged ones where the user has none, and checks what only a bundle can lack (Qt's offscreen window,
+webrtcvad's metadata, the Ollama client's and keyring's imports).
 
 Written for the frozen bundle (``packaging/``), where a library or data file PyInstaller left out shows
 only when it is used: each check uses the real thing (a window on Qt's offscreen platform, PortAudio,
@@ -11,12 +15,11 @@ user's folders.
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
@@ -24,10 +27,10 @@ import numpy as np
 
 from desktop_assistant.config.settings import Settings, TtsSettings
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.errors import AssistantError, ModelFileError, first_line
+from desktop_assistant.doctor.audio import PORTAUDIO, portaudio_check
+from desktop_assistant.doctor.check import Check, Probe, run_checks
+from desktop_assistant.errors import AssistantError, ModelFileError
 from desktop_assistant.store.models import ModelLibrary
-
-log = logging.getLogger(__name__)
 
 # A word of the JFK clip every Whisper model reads back: the decode ran on real speech.
 EXPECTED_WORD = "country"
@@ -36,14 +39,6 @@ SPOKEN_SAMPLE = "Hello."
 MIN_RMS = 1e-3
 WINDOW_CHECK_MODULE = "desktop_assistant.ui.window_check"
 WINDOW_TIMEOUT_S = 60
-
-
-@dataclass(frozen=True)
-class Check:
-    """One named check: ``run`` returns what it found, or raises."""
-
-    name: str
-    run: Callable[[], str]
 
 
 def check_window() -> str:
@@ -61,16 +56,6 @@ def check_window() -> str:
             reason = said[0]  # Qt's fatal message comes first, its advice after
         raise AssistantError(f"The window check failed: {reason}")
     return done.stdout.strip().splitlines()[-1]
-
-
-def check_portaudio() -> str:
-    """PortAudio loads and lists its devices (there may be none on a build machine)."""
-    import sounddevice
-
-    devices = sounddevice.query_devices()
-    release = sounddevice.get_portaudio_version()[1].split(",")[0]
-    # Which file was loaded: the bundle's own copy, or the system's.
-    return f"{sounddevice._libname}: {release}, {len(devices)} devices"
 
 
 def check_vad() -> str:
@@ -160,35 +145,28 @@ def _user_settings() -> tuple[Settings, ModelLibrary]:
     return SettingsStore(paths).load(), ModelLibrary(paths.models_dir)
 
 
-CHECKS = (
-    Check("window", check_window),
-    Check("portaudio", check_portaudio),
-    Check("vad", check_vad),
-    Check("stt", check_stt),
-    Check("tts", check_tts),
-    Check("ollama", check_ollama),
-    Check("keyring", check_keyring),
+def _passed(name: str, check: Callable[[], str]) -> Probe:
+    return Probe(name, lambda: Check.passed(name, check()))
+
+
+PROBES = (
+    _passed("Window", check_window),
+    Probe(PORTAUDIO, portaudio_check),
+    _passed("webrtcvad", check_vad),
+    _passed("Whisper", check_stt),
+    _passed("Kokoro", check_tts),
+    _passed("Ollama client", check_ollama),
+    _passed("Keyring", check_keyring),
 )
 
 
-def run_self_test(out: TextIO = sys.stdout, checks: tuple[Check, ...] = CHECKS) -> int:
-    """Run every check, print ``ok NAME: detail`` or ``FAIL NAME: reason`` for each; 0 when all pass."""
-    failed: list[str] = []
-    for check in checks:
-        try:
-            detail = check.run()
-        except AssistantError as exc:
-            failed.append(check.name)
-            print(f"FAIL {check.name}: {exc.line()}", file=out, flush=True)
-            continue
-        except Exception as exc:  # the point is to name whatever breaks, a missing file or library
-            failed.append(check.name)
-            log.info("self-test check %s failed", check.name, exc_info=True)
-            print(f"FAIL {check.name}: {type(exc).__name__}: {first_line(exc)}", file=out, flush=True)
-            continue
-        print(f"ok   {check.name}: {detail}", file=out, flush=True)
+def run_self_test(out: TextIO = sys.stdout, probes: tuple[Probe, ...] = PROBES) -> int:
+    """Run every probe, printing doctor's line for each as it finishes; 0 when all pass, else 1 and the
+    failed checks named on the last line."""
+    checks = run_checks(probes, lambda check: print(check.line(), file=out, flush=True))
+    failed = [check.name for check in checks if not check.ok]
     if failed:
-        print(f"self-test failed: {', '.join(failed)}", file=out, flush=True)
+        print(f"Self-test failed: {', '.join(failed)}.", file=out, flush=True)
         return 1
-    print("self-test passed", file=out, flush=True)
+    print(f"Self-test passed: all {len(checks)} checks.", file=out, flush=True)
     return 0

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_assistant.doctor.check import Check, Probe
 from desktop_assistant.errors import ModelFileError
-from desktop_assistant.selftest import CHECKS, Check, run_self_test
+from desktop_assistant.selftest import PROBES, run_self_test
 
 
 def _missing_model() -> str:
@@ -25,20 +26,22 @@ def _broken_library() -> str:
 
 def test_each_check_gets_a_line_and_a_failure_names_the_check() -> None:
     out = io.StringIO()
-    checks = (Check("one", lambda: "fine"), Check("tts", _missing_model), Check("portaudio", _broken_library))
-    assert run_self_test(out, checks) == 1
-    assert out.getvalue().splitlines() == [
-        "ok   one: fine",
-        "FAIL tts: The Kokoro model is missing: /x.onnx. Import it.",
-        "FAIL portaudio: OSError: libportaudio.so.2: cannot open shared object file",
-        "self-test failed: tts, portaudio",
-    ]
+    probes = (
+        Probe("one", lambda: Check.passed("one", "fine")),
+        Probe("Kokoro", _missing_model),
+        Probe("PortAudio", _broken_library),
+    )
+    assert run_self_test(out, probes) == 1
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["✓ one: fine", "✗ Kokoro: The Kokoro model is missing: /x.onnx — fix: Import it"]
+    assert lines[2].startswith("✗ PortAudio: the check itself failed (OSError: libportaudio.so.2: cannot")
+    assert lines[3:] == ["Self-test failed: Kokoro, PortAudio."]
 
 
 def test_all_passing_checks_exit_zero() -> None:
     out = io.StringIO()
-    assert run_self_test(out, (Check("one", lambda: "fine"),)) == 0
-    assert out.getvalue().splitlines() == ["ok   one: fine", "self-test passed"]
+    assert run_self_test(out, (Probe("one", lambda: Check.passed("one", "fine")),)) == 0
+    assert out.getvalue().splitlines() == ["✓ one: fine", "Self-test passed: all 1 checks."]
 
 
 def self_test(home: Path) -> subprocess.CompletedProcess[str]:
@@ -60,10 +63,10 @@ def test_self_test_from_source_passes_with_the_packaged_models(tmp_path: Path) -
     proc = self_test(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert [line.split(":")[0] for line in proc.stdout.splitlines()] == [
-        *(f"ok   {check.name}" for check in CHECKS),
-        "self-test passed",
+        *(f"✓ {probe.name}" for probe in PROBES),
+        "Self-test passed",
     ]
-    assert "ok   stt: packaged tiny.en" in proc.stdout and "ok   tts: packaged" in proc.stdout
+    assert "✓ Whisper: packaged tiny.en" in proc.stdout and "✓ Kokoro: packaged" in proc.stdout
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["logs"]
 
@@ -74,5 +77,5 @@ def test_self_test_from_source_passes_with_the_packaged_models(tmp_path: Path) -
 def test_self_test_runs_the_models_the_settings_name(model_home: Path) -> None:
     proc = self_test(model_home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "ok   stt: user's tiny.en" in proc.stdout
-    assert "ok   tts: user's kokoro-v1.0.int8.onnx" in proc.stdout
+    assert "✓ Whisper: user's tiny.en" in proc.stdout
+    assert "✓ Kokoro: user's kokoro-v1.0.int8.onnx" in proc.stdout

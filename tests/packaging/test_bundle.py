@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_assistant.selftest import CHECKS
+from desktop_assistant.selftest import PROBES
 from tests.packaging.conftest import run_app
 
 pytestmark = [pytest.mark.bundle, pytest.mark.timeout(2400)]
@@ -20,22 +20,20 @@ def test_self_test_passes_on_a_fresh_home_and_writes_no_model(bundle: Path, tmp_
     proc = run_app(bundle, tmp_path / "home", "--self-test")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert [line.split(":")[0] for line in lines[:-1]] == [f"ok   {check.name}" for check in CHECKS]
-    assert lines[-1] == "self-test passed"
+    assert [line.split(":")[0] for line in lines[:-1]] == [f"✓ {probe.name}" for probe in PROBES]
+    assert lines[-1] == f"Self-test passed: all {len(PROBES)} checks."
     assert "Traceback" not in proc.stderr
-    # The bundle's own PortAudio, and the packaged models read where they are.
-    internal = bundle.parent / "_internal"
-    assert f"ok   portaudio: {internal / 'libportaudio.so.2'}:" in proc.stdout
-    assert "ok   stt: packaged tiny.en" in proc.stdout and "ok   tts: packaged" in proc.stdout
+    # The packaged models, read where they are.
+    assert "✓ Whisper: packaged tiny.en" in proc.stdout and "✓ Kokoro: packaged" in proc.stdout
     assert sorted(p.name for p in (tmp_path / "home").iterdir()) == ["logs"]
 
 
 @pytest.mark.parametrize(
     ("missing", "check"),
     [
-        ("espeakng_loader/espeak-ng-data/en_dict", "tts"),
-        ("desktop_assistant/resources/speech/jfk.flac", "stt"),
-        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", "window"),
+        ("espeakng_loader/espeak-ng-data/en_dict", "Kokoro"),
+        ("desktop_assistant/resources/speech/jfk.flac", "Whisper"),
+        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", "Window"),
     ],
     ids=["espeak-data", "speech-sample", "qt-offscreen-plugin"],
 )
@@ -51,9 +49,9 @@ def test_a_file_missing_from_the_bundle_fails_its_check(
     proc = run_app(copy / bundle.name, tmp_path / "home", "--self-test")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    failed = [line for line in lines if line.startswith("FAIL ")]
-    assert [line.split(":")[0] for line in failed] == [f"FAIL {check}"], proc.stdout
-    assert lines[-1] == f"self-test failed: {check}"
+    failed = [line for line in lines if line.startswith("✗ ")]
+    assert [line.split(":")[0] for line in failed] == [f"✗ {check}"], proc.stdout
+    assert lines[-1] == f"Self-test failed: {check}."
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

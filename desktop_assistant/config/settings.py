@@ -77,8 +77,18 @@ class SttSettings:
 
 @dataclass(frozen=True)
 class LlmSettings:
-    """The Ollama model that answers."""
+    """The model that answers: an Ollama model, or the built-in one run in-process by llama.cpp."""
 
+    backend: str = _setting(
+        "auto",
+        "who answers: ollama, builtin (a GGUF model in this process), or auto (Ollama when it answers, "
+        "else the built-in model)",
+        choices=("auto", "ollama", "builtin"),
+    )
+    builtin_model: str = _setting(
+        "", "the built-in model's GGUF file: a path, or the name of an imported one (empty: the best imported)"
+    )
+    builtin_threads: int = _setting(0, "CPU threads the built-in model uses (0: every core)", low=0, high=256)
     host: str = _setting("", "Ollama URL (empty: OLLAMA_HOST, else http://127.0.0.1:11434)")
     model: str = _setting("gemma3:4b", "an Ollama model name; one with vision sees images")
     keep_alive: str = _setting("30m", "how long Ollama keeps the model loaded (e.g. 30m, 1h, -1)")

@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from desktop_assistant.audio.capture import Microphone as LiveMicrophone
 from desktop_assistant.audio.output import AudioOutput
@@ -20,7 +20,10 @@ from desktop_assistant.core.events import EventSink
 from desktop_assistant.core.listening import Microphone
 from desktop_assistant.core.voice_cues import VoiceCues
 from desktop_assistant.errors import AssistantError, AudioDeviceError, SecretStoreError
+from desktop_assistant.llm.backends import PROBE_TIMEOUT_S, AutoChat, UnavailableChat
 from desktop_assistant.llm.base import ChatModel
+from desktop_assistant.llm.builtin_extra import require_llama_cpp
+from desktop_assistant.llm.llama_cpp_chat import LlamaCppChat
 from desktop_assistant.llm.ollama_chat import API_KEY_SECRET, OllamaChat
 from desktop_assistant.store.history import HistoryStore, history_folder
 from desktop_assistant.store.history_log import HistoryLog, restore_conversation
@@ -52,8 +55,11 @@ class Context:
         return cls(paths, SettingsStore(paths).load())
 
 
-def load_stages(context: Context, model: str | None = None, with_stt: bool = True) -> Stages:
-    """Load Whisper and Kokoro side by side (they are independent) and make the Ollama client."""
+def load_stages(
+    context: Context, model: str | None = None, with_stt: bool = True, backend: str | None = None
+) -> Stages:
+    """Load Whisper and Kokoro side by side (they are independent) and make the chat model
+    (``open_chat``: ``model`` and ``backend`` override the settings)."""
     settings = context.settings
     library = ModelLibrary(context.paths.models_dir)
     whisper_dir = library.whisper_dir(settings.stt) if with_stt else None
@@ -66,8 +72,38 @@ def load_stages(context: Context, model: str | None = None, with_stt: bool = Tru
             whisper = FasterWhisperTranscriber(settings.stt, whisper_dir)
             stt = CorrectedTranscriber(whisper, CorrectionTable.from_settings(settings.stt))
         synthesizer = tts.result()
-    chat = OllamaChat(settings.llm, model, stored_api_key())
-    return Stages(transcriber=stt, chat=chat, synthesizer=synthesizer)
+    return Stages(transcriber=stt, chat=open_chat(context, model, backend), synthesizer=synthesizer)
+
+
+def open_chat(context: Context, model: str | None = None, backend: str | None = None) -> ChatModel:
+    """The model that answers, by ``llm.backend`` (or ``backend``): Ollama's (``model`` overrides
+    ``llm.model``), the built-in one, or ``auto``: Ollama when it answers, else the built-in model. An
+    ``auto`` without a usable built-in model is Ollama alone. Nothing is loaded yet."""
+    llm = context.settings.llm
+    chosen = backend or llm.backend
+    if chosen == "ollama":
+        return OllamaChat(llm, model, stored_api_key())
+    builtin = builtin_chat(context)
+    if chosen == "builtin":
+        return builtin
+    api_key = stored_api_key()
+    ollama = OllamaChat(llm, model, api_key)
+    if isinstance(builtin, UnavailableChat):
+        log.info("Only Ollama answers: %s", builtin.error.line())
+        return ollama
+    probe = OllamaChat(replace(llm, timeout_s=PROBE_TIMEOUT_S), model, api_key)
+    return AutoChat(ollama, probe, builtin)
+
+
+def builtin_chat(context: Context) -> ChatModel:
+    """The built-in model of the settings (``llm.builtin_model``), or what stands for it where it cannot
+    run (no llama-cpp-python, no GGUF file imported): every call gives that line."""
+    try:
+        require_llama_cpp()
+        path = ModelLibrary(context.paths.models_dir).gguf_file(context.settings.llm)
+    except AssistantError as exc:
+        return UnavailableChat(exc)
+    return LlamaCppChat(context.settings.llm, path)
 
 
 def stored_api_key() -> str | None:
@@ -97,7 +133,12 @@ def history_log(
 ) -> HistoryLog:
     """The engine's turn log into ``store``, naming the models ``stages`` run (not yet started)."""
     settings = context.settings
-    models = {"stt": settings.stt.model, "llm": stages.chat.model, "tts": settings.tts.voice}
+    models = {
+        "stt": settings.stt.model,
+        "llm": stages.chat.model,
+        "llm_backend": stages.chat.backend,
+        "tts": settings.tts.voice,
+    }
     return HistoryLog(store, models, settings.history.store_images, on_written)
 
 

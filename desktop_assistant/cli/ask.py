@@ -55,6 +55,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--model", metavar="NAME", help="the Ollama model (overrides llm.model)")
     parser.add_argument(
+        "--backend",
+        choices=("auto", "ollama", "builtin"),
+        help="who answers: Ollama, the built-in model, or auto (overrides llm.backend)",
+    )
+    parser.add_argument(
         "--out", type=Path, metavar="REPLY.wav", help="write the spoken reply as a 24 kHz WAV"
     )
     parser.add_argument("--play", action="store_true", help="speak the reply as it is generated")
@@ -69,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     context = Context.load()
     given = _read_input(args, context)
     store, conversation = _history(args, context)
-    stages = load_stages(context, model=args.model, with_stt=given.audio is not None)
+    stages = load_stages(context, model=args.model, with_stt=given.audio is not None, backend=args.backend)
     rate = stages.synthesizer.sample_rate
     collected = CollectingOutput(rate)
     speaker = Player(context.settings.audio.output_device, rate) if args.play else None
@@ -88,9 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None and audio.size:
         write_wav(args.out, audio, rate)
     kept_in = conversation.id if store is not None else None
-    _report(
-        args, ended, wrote=args.out is not None and audio.size > 0, model=stages.chat.model, kept_in=kept_in
-    )
+    # The model that answered; one the turn never reached (it failed first) is the one that would have.
+    answered = (ended.model, ended.backend) if ended.model else (stages.chat.model, stages.chat.backend)
+    _report(args, ended, wrote=args.out is not None and audio.size > 0, answered=answered, kept_in=kept_in)
     if ended.error is not None:
         raise AssistantError(ended.error)
     return 0
@@ -166,7 +171,9 @@ def _read_input(args: argparse.Namespace, context: Context) -> _Given:
     return _Given(audio, "", images)
 
 
-def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str, kept_in: str | None) -> None:
+def _report(
+    args: argparse.Namespace, ended: TurnEnded, wrote: bool, answered: tuple[str, str], kept_in: str | None
+) -> None:
     if args.json:
         out: dict[str, Any] = {
             "conversation_id": kept_in,
@@ -176,7 +183,8 @@ def _report(args: argparse.Namespace, ended: TurnEnded, wrote: bool, model: str,
             "reply": ended.reply,
             "spoken": ended.spoken,
             "audio_out": str(args.out.resolve()) if wrote else None,
-            "model": model,
+            "model": answered[0],
+            "backend": answered[1],
             "incomplete": ended.incomplete,
             "error": ended.error,
             "timings_ms": ended.timings_ms,

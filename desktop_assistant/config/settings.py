@@ -86,7 +86,7 @@ class LlmSettings:
         choices=("auto", "ollama", "builtin"),
     )
     builtin_model: str = _setting(
-        "", "the built-in model's GGUF file: a path, or the name of an imported one (empty: the best imported)"
+        "", "the built-in model's GGUF file: a path, or an imported one's name (empty: the best imported)"
     )
     builtin_threads: int = _setting(0, "CPU threads the built-in model uses (0: every core)", low=0, high=256)
     host: str = _setting("", "Ollama URL (empty: OLLAMA_HOST, else http://127.0.0.1:11434)")

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from desktop_assistant.assets import resource_path
-from desktop_assistant.llm.base import ChatMessage, PreparedImage, TokenCounts
+from desktop_assistant.llm.base import ChatMessage, PreparedImage, TokenCounts, reply_room
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ class ContextLimits:
 
     @property
     def reply_tokens(self) -> int:
-        """Room kept for the reply: a quarter of the window, at most 1024 tokens (a spoken reply is short)."""
-        return min(1024, self.num_ctx // 4)
+        """Room kept for the reply (``reply_room``)."""
+        return reply_room(self.num_ctx)
 
     @property
     def prompt_tokens(self) -> int:

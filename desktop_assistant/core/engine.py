@@ -42,6 +42,7 @@ from desktop_assistant.core.events import (
     Event,
     EventSink,
     GuardApplied,
+    ModelChosen,
     ProblemReported,
     ReplyDelta,
     State,
@@ -331,7 +332,8 @@ class Engine:
 
         if not attempt.speculative:
             self._ask(live)
-        chat = self._stages.chat
+        chat = self._stages.chat.answerer(attempt.cancel)
+        self._deliver(live, attempt, partial(self._chosen, live, chat.model, chat.backend))
         try:
             if live.images:
                 chat.check_ready(needs_vision=True, cancel=attempt.cancel)
@@ -352,6 +354,11 @@ class Engine:
         if not attempt.cancel.is_set():
             speak(speech.finish())
             self._tts.put(SpeakJob(live, attempt, len(spoken), None))
+
+    def _chosen(self, live: LiveTurn, model: str, backend: str) -> None:
+        """The model that answers reaches the turn and the window (lock held)."""
+        live.answered_by = (model, backend)
+        self._emit(live, ModelChosen(live.turn.id, model, backend))
 
     def _replied(self, live: LiveTurn, delta: str, spoken: list[str]) -> None:
         """A delta of the reply reaches the turn, the window and the turn log (lock held)."""

@@ -80,12 +80,23 @@ class ProblemReported:
 
 
 @dataclass(frozen=True)
+class ModelChosen:
+    """The model that answers this turn: its ``model`` name and its ``backend`` (``ollama``, or
+    ``builtin`` for llama.cpp in this process), told before its first word."""
+
+    turn_id: str
+    model: str
+    backend: str
+
+
+@dataclass(frozen=True)
 class TurnEnded:
     """The turn is over: answered, interrupted (barge-in or cancel) or failed (``error`` is one line).
 
     ``blocked``: a block phrase stopped the reply's speech; ``spoken`` holds only what came before it.
     ``guard_actions``: what the guard did (redacted, replaced, blocked), in order. ``voice_cues``: the
-    note on how the question sounded, as the model got it.
+    note on how the question sounded, as the model got it. ``model`` and ``backend``: the model that
+    answered (empty when the turn ended before one was asked).
     """
 
     turn_id: str
@@ -100,11 +111,14 @@ class TurnEnded:
     blocked: bool = False
     guard_actions: tuple[GuardAction, ...] = ()
     voice_cues: str = ""
+    model: str = ""
+    backend: str = ""
 
 
 Event = (
     StateChanged
     | TranscriptReady
+    | ModelChosen
     | ReplyDelta
     | ChunkSynthesized
     | GuardApplied

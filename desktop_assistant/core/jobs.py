@@ -30,6 +30,7 @@ class LiveTurn:
     whether the question was ``"spoken"`` or ``"typed"``; ``question`` is its words (the transcript)
     and the note on how it sounded. ``attempt`` is the request for its reply now
     under way (a speculative one while the key is held); ``asked`` is set once the question is kept.
+    ``answered_by`` is the model asked for the reply that reaches the user, with its backend.
     """
 
     turn: Turn
@@ -47,6 +48,7 @@ class LiveTurn:
     unkept_chars: int = 0
     attempt: ReplyAttempt | None = None
     asked: bool = False
+    answered_by: tuple[str, str] = ("", "")
 
     @property
     def transcript(self) -> str:
@@ -113,6 +115,8 @@ class LiveTurn:
             blocked=self.blocked,
             guard_actions=tuple(self.guard_actions),
             voice_cues=self.question.cues,
+            model=self.answered_by[0],
+            backend=self.answered_by[1],
         )
 
 

@@ -28,6 +28,12 @@ class ChatMessage:
     images: tuple[PreparedImage, ...] = ()
 
 
+def reply_room(num_ctx: int) -> int:
+    """The tokens of a ``num_ctx`` window kept for the reply: a quarter, at most 1024 (a spoken reply is
+    short). Requests leave that much free; the built-in model stops there."""
+    return min(1024, num_ctx // 4)
+
+
 @dataclass(frozen=True)
 class TokenCounts:
     """What the model reported for one reply: ``prompt`` tokens evaluated (Ollama's
@@ -43,6 +49,16 @@ class ChatModel(Protocol):
     @property
     def model(self) -> str:
         """The model name replies come from."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """Who runs the model: ``ollama`` or ``builtin`` (llama.cpp in this process)."""
+        ...
+
+    def answerer(self, cancel: threading.Event | None = None) -> ChatModel:
+        """The model that answers the next request: itself, or (``llm.backend = auto``) the one that
+        answers now. Never raises: a model that cannot answer says so when it is asked."""
         ...
 
     def load(self) -> None:

@@ -24,6 +24,7 @@ from desktop_assistant.llm.ollama_host import ollama_start_hint, open_client
 
 T = TypeVar("T")
 
+BACKEND = "ollama"
 # The keyring name of the API key a remote Ollama (or a proxy in front of one) may require.
 API_KEY_SECRET = "ollama_api_key"
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -65,6 +66,15 @@ class OllamaChat:
     def model(self) -> str:
         """The model name replies come from."""
         return self._model
+
+    @property
+    def backend(self) -> str:
+        """Who runs the model: ``ollama``."""
+        return BACKEND
+
+    def answerer(self, cancel: threading.Event | None = None) -> OllamaChat:
+        """The model that answers the next request: this one."""
+        return self
 
     def close(self) -> None:
         """Abandon every request in flight (from any thread: each fails with ``LLMError``), then close

@@ -135,7 +135,8 @@ class HistoryStore:
         with self._write() as db:
             row = db.execute(
                 "UPDATE turns SET ended_at = ?, reply = ?, spoken = ?, heard = ?, interrupted = ?,"
-                " incomplete = ?, blocked = ?, error = ?, timings = ?, guard_actions = ? WHERE id = ?"
+                " incomplete = ?, blocked = ?, error = ?, timings = ?, guard_actions = ?,"
+                " models = COALESCE(?, models) WHERE id = ?"
                 " RETURNING conversation_id",
                 (
                     now,
@@ -148,6 +149,7 @@ class HistoryStore:
                     end.error,
                     json.dumps(end.timings_ms),
                     actions,
+                    None if end.models is None else json.dumps(end.models),
                     turn_id,
                 ),
             ).fetchone()

@@ -87,6 +87,7 @@ class HistoryLog:
             error=ended.error,
             timings_ms=ended.timings_ms,
             guard_actions=ended.guard_actions,
+            models=self._models_of(turn, ended) if ended.model else None,
         )
 
         def write(store: HistoryStore) -> str:
@@ -97,18 +98,24 @@ class HistoryLog:
         self._post(write)
 
     def _begin(self, store: HistoryStore, turn: AskedTurn) -> str:
-        models = {k: v for k, v in self._models.items() if k != "stt" or turn.source == "spoken"}
         store.begin_turn(
             turn.conversation_id,
             turn.turn_id,
             turn.source,
             turn.question,
             turn.images,
-            models,
+            self._models_of(turn),
             self._store_images,
             (turn.voice_cues, turn.voice_measures),
         )
         return turn.conversation_id
+
+    def _models_of(self, turn: AskedTurn, ended: TurnEnded | None = None) -> dict[str, str]:
+        """The models of ``turn`` (Whisper only for a spoken one), with the one that answered once known."""
+        models = {k: v for k, v in self._models.items() if k != "stt" or turn.source == "spoken"}
+        if ended is not None:
+            models.update(llm=ended.model, llm_backend=ended.backend)
+        return models
 
     def _post(self, apply: Callable[[HistoryStore], str | None]) -> _Write:
         write = _Write(apply)

@@ -118,3 +118,5 @@ class TurnEnd:
     error: str | None
     timings_ms: dict[str, float | None]
     guard_actions: tuple[GuardAction, ...] = ()
+    # The models the turn used, as the turn learnt them (the one that answered): replaces those begun with.
+    models: dict[str, str] | None = None

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from desktop_assistant.app import Context, Runtime
 from desktop_assistant.config.settings import Settings, UiSettings
 from desktop_assistant.config.store import SettingsStore
-from desktop_assistant.core.events import Event, ProblemReported, State, StateChanged, TurnEnded
+from desktop_assistant.core.events import Event, ModelChosen, ProblemReported, State, StateChanged, TurnEnded
 from desktop_assistant.errors import AssistantError, ModelFileError
 from desktop_assistant.fetch.catalog import OLLAMA
 from desktop_assistant.hotkey.base import HotkeyBackend, HotkeyError
@@ -372,6 +372,8 @@ class AppController(QObject):
             return
         if isinstance(event, StateChanged):
             self._tray.set_state(event.state)
+        elif isinstance(event, ModelChosen):
+            self._tray.set_answerer(event.model, event.backend)
         elif isinstance(event, TurnEnded) and event.error is not None:
             self._tray.set_state(State.IDLE, event.error)
             self._notify_hidden(event.error)

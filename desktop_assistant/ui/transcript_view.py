@@ -148,4 +148,6 @@ def _stored_end(record: TurnRecord) -> TurnEnded:
         record.timings_ms,
         record.blocked,
         record.guard_actions,
+        model=record.models.get("llm", ""),
+        backend=record.models.get("llm_backend", "ollama" if record.models.get("llm") else ""),
     )

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPainterPath, QPen, 
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from desktop_assistant.core.events import State
+from desktop_assistant.ui.answered_by import answered_by
 
 # One colour per state; "error" is the app's, not the engine's.
 _COLOURS = {
@@ -56,6 +57,8 @@ class TrayIcon(QObject):
         super().__init__(parent)
         self._icons = {kind: state_icon(kind) for kind in _COLOURS}
         self._tray = QSystemTrayIcon(self._icons["idle"], self)
+        self._answerer = ""
+        self._shown: tuple[State, str | None] = (State.IDLE, None)
         self._menu = QMenu()
         for text, signal in (
             (self.tr("Show window"), self.show_requested),
@@ -82,8 +85,19 @@ class TrayIcon(QObject):
         """Take the icon out of the tray."""
         self._tray.hide()
 
+    def set_answerer(self, model: str, backend: str) -> None:
+        """Name the model that answers (``ModelChosen``) in the tooltip from now on."""
+        self._answerer = answered_by(model, backend)
+        self.set_state(*self._shown)
+
+    def tooltip(self) -> str:
+        """What the tooltip says now."""
+        return self._tray.toolTip()
+
     def set_state(self, state: State, error: str | None = None) -> None:
-        """Show ``state``, or the error badge with the error as the tooltip."""
+        """Show ``state``, or the error badge with the error as the tooltip; the model that answered
+        last is named after it."""
+        self._shown = (state, error)
         self._tray.setIcon(self._icons["error" if error else state.value])
         label = {
             State.IDLE: self.tr("Ready"),
@@ -92,7 +106,8 @@ class TrayIcon(QObject):
             State.THINKING: self.tr("Thinking"),
             State.SPEAKING: self.tr("Speaking"),
         }[state]
-        self._tray.setToolTip(self.tr("Desktop Assistant — {0}").format(error or label))
+        tip = self.tr("Desktop Assistant — {0}").format(error or label)
+        self._tray.setToolTip(f"{tip}\n{self._answerer}" if self._answerer else tip)
 
     def notify(self, title: str, line: str) -> None:
         """A desktop notification from the tray (errors the user should see with the window hidden)."""

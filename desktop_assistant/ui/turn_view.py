@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop_assistant.core.events import TurnEnded
 from desktop_assistant.text.guard import GuardAction
+from desktop_assistant.ui.answered_by import answered_by
 from desktop_assistant.ui.guard_marks import GuardMarks
 from desktop_assistant.ui.image_tray import PendingImage
 from desktop_assistant.ui.timing_bar import TimingBar
@@ -276,7 +277,9 @@ class TurnView(QFrame):
             self._assistant.addWidget(self.timing_caption)
             self.timing_caption.show()
         self._assistant.addLayout(self._footer)
-        self.reply_time.setText(clock(time.time() if when is None else when))
+        model = answered_by(event.model, event.backend)
+        stamp = clock(time.time() if when is None else when)
+        self.reply_time.setText(f"{stamp} · {model}" if model else stamp)
         self.reply_time.show()
         question = self.question.text() if not self.question.isHidden() else event.transcript
         if event.error and question:

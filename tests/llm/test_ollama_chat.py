@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,15 +29,6 @@ UNREACHABLE_HINT = ollama_start_hint()
 # Generous bounds: an abort takes about 50 ms; the point is "not the 10 s the server holds back".
 PROMPT_S = 0.5
 CLOSED_HINT = "The assistant closed its connection to Ollama; start it again to ask."
-
-
-@pytest.fixture
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on: a port bound, read, and released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

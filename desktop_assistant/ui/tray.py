@@ -90,10 +90,6 @@ class TrayIcon(QObject):
         self._answerer = answered_by(model, backend)
         self.set_state(*self._shown)
 
-    def tooltip(self) -> str:
-        """What the tooltip says now."""
-        return self._tray.toolTip()
-
     def set_state(self, state: State, error: str | None = None) -> None:
         """Show ``state``, or the error badge with the error as the tooltip; the model that answered
         last is named after it."""

@@ -164,6 +164,7 @@ class TurnView(QFrame):
         self.timing_bar: TimingBar | None = None
         self.timing_caption = self._small_label(self.assistant_bubble)
         self.reply_time = self._small_label(self.assistant_bubble)
+        self._answered_by = ""
         self.retry_button = QPushButton(self.tr("Retry"), self.assistant_bubble)
         self.retry_button.setToolTip(self.tr("Send this question again"))
         self.retry_button.setAutoDefault(False)
@@ -236,6 +237,8 @@ class TurnView(QFrame):
             parts.append(self.tr("Assistant: {text}").format(text=self.reply.toPlainText()))
         if not self.note.isHidden():
             parts.append(self.note.text())
+        if self._answered_by:
+            parts.append(self.tr("Answered by {model}").format(model=self._answered_by))
         return "\n".join(parts)
 
     def image_count(self) -> int:
@@ -277,9 +280,9 @@ class TurnView(QFrame):
             self._assistant.addWidget(self.timing_caption)
             self.timing_caption.show()
         self._assistant.addLayout(self._footer)
-        model = answered_by(event.model, event.backend)
+        self._answered_by = answered_by(event.model, event.backend)
         stamp = clock(time.time() if when is None else when)
-        self.reply_time.setText(f"{stamp} · {model}" if model else stamp)
+        self.reply_time.setText(f"{stamp} · {self._answered_by}" if self._answered_by else stamp)
         self.reply_time.show()
         question = self.question.text() if not self.question.isHidden() else event.transcript
         if event.error and question:

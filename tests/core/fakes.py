@@ -50,6 +50,13 @@ class FakeChat:
     def model(self) -> str:
         return "fake"
 
+    @property
+    def backend(self) -> str:
+        return "ollama"
+
+    def answerer(self, cancel: threading.Event | None = None) -> FakeChat:
+        return self
+
     def load(self) -> None:
         return None
 

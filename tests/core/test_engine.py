@@ -11,6 +11,7 @@ from desktop_assistant.audio.files import read_audio
 from desktop_assistant.core.conversation import default_persona
 from desktop_assistant.core.events import (
     ChunkSynthesized,
+    ModelChosen,
     ReplyDelta,
     State,
     StateChanged,
@@ -57,6 +58,10 @@ def test_a_typed_turn_reports_events_in_order(recorder: Recorder) -> None:
     kinds = [type(e).__name__ for e in recorder.events]
     assert kinds[0] == "TranscriptReady"
     assert kinds[-2:] == ["TurnEnded", "StateChanged"]
+    # The model that answers is told before its first word, and the end names it again.
+    assert kinds.index("ModelChosen") < kinds.index("ReplyDelta")
+    assert [(e.model, e.backend) for e in recorder.of(ModelChosen)] == [("fake", "ollama")]
+    assert (ended.model, ended.backend) == ("fake", "ollama")
     assert [e.state for e in recorder.of(StateChanged)] == [State.THINKING, State.SPEAKING, State.IDLE]
     assert "".join(e.text for e in recorder.of(ReplyDelta)) == "".join(TOKENS)
     assert [e.text for e in recorder.of(ChunkSynthesized)] == [

@@ -218,7 +218,8 @@ def test_the_reply_is_kept_sentence_by_sentence_while_it_streams(history: Histor
     assert turn.spoken == ended.spoken == turn.heard == "".join(SENTENCES).strip()
     assert not (turn.interrupted or turn.incomplete or turn.blocked or turn.cut_short)
     assert turn.error is None and turn.guard_actions == ()
-    assert turn.models == {"llm": "fake", "tts": "af_heart"}  # no speech recognition for a typed question
+    # No speech recognition for a typed question; the model that answered, with who ran it.
+    assert turn.models == {"llm": "fake", "llm_backend": "ollama", "tts": "af_heart"}
     assert turn.timings_ms == ended.timings_ms
     assert isinstance(turn.timings_ms["total"], int | float) and turn.timings_ms["total"] > 0
 
@@ -315,7 +316,8 @@ def test_a_failed_turn_keeps_its_question_and_the_error(
     assert "\n" not in turn.error
     if fault == "model missing":
         assert "gemma3:4b" in turn.error
-    assert turn.models["llm"] == "fake"  # the log names the models it was given
+    # The model the turn asked, though it failed (the log was given another to begin with).
+    assert (turn.models["llm"], turn.models["llm_backend"]) == ("gemma3:4b", "ollama")
 
 
 def chat_bodies(server: OllamaTestServer) -> list[list[dict[str, object]]]:

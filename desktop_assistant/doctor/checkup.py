@@ -11,6 +11,12 @@ from desktop_assistant.app import Context, stored_api_key
 from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.doctor.audio import MICROPHONE, PORTAUDIO, SPEAKER, device_check, portaudio_check
+from desktop_assistant.doctor.builtin import (
+    BUILTIN_MODEL,
+    builtin_model_check,
+    usable_builtin,
+    with_builtin_meanwhile,
+)
 from desktop_assistant.doctor.check import Check, Probe
 from desktop_assistant.doctor.models import (
     FREE_DISK,
@@ -56,9 +62,18 @@ def doctor_probes(environ: Mapping[str, str]) -> list[Probe]:
         Probe(SPEECH_MODEL, lambda: speech_model_check(context)),
         Probe(VOICE_MODEL, lambda: voice_model_check(context)),
         Probe(VOICES, lambda: voices_check(context)),
-        Probe(OLLAMA, lambda: ollama_checks(settings.llm, stored_api_key())),
+        Probe(OLLAMA, lambda: _ollama(context)),
+        Probe(BUILTIN_MODEL, lambda: builtin_model_check(context)),
         Probe(HOTKEY, lambda: hotkey_check(settings.ui, environ)),
         Probe(TRAY, lambda: tray_check(environ)),
         Probe(KEYRING, keyring_check),
         Probe(FREE_DISK, lambda: free_disk_check(context.paths.models_dir, room_needed(catalog_for_run()))),
     ]
+
+
+def _ollama(context: Context) -> list[Check]:
+    """Ollama's checks, or one ✓ "not used" where ``llm.backend`` is builtin."""
+    llm = context.settings.llm
+    if llm.backend == "builtin":
+        return [Check.passed(OLLAMA, "not used (llm.backend = builtin)")]
+    return with_builtin_meanwhile(ollama_checks(llm, stored_api_key()), usable_builtin(context))

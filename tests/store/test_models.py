@@ -44,6 +44,22 @@ def test_packaged_models_are_imported_and_become_the_settings(model_home: Path) 
     assert not list((model_home / "models").rglob("*.partial"))
 
 
+@pytest.mark.skipif(not packaged.has_packaged_gguf(), reason="the builtin-llm extra is not installed")
+def test_install_packaged_also_imports_the_built_in_model_and_list_shows_it_in_use(
+    model_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = SettingsStore(AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(model_home)})).load()
+    gguf = model_home / "models" / "llm" / packaged.GGUF_NAME
+    assert settings.llm.builtin_model == packaged.GGUF_NAME
+    assert ModelLibrary(model_home / "models").gguf_file(settings.llm) == gguf
+    assert sha256_of([gguf]) == packaged.GGUF_SHA256
+    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(model_home))
+    capsys.readouterr()
+    assert main(["models", "list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "smollm2-135m-instruct" in line)
+    assert row.split()[:4] == ["*", "smollm2-135m-instruct", "98.4", "MB"] and "installed" in row
+
+
 def test_import_commands_copy_files_and_set_settings(
     home: Path, library: ModelLibrary, tts_settings: TtsSettings, capsys: pytest.CaptureFixture[str]
 ) -> None:

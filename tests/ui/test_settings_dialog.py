@@ -6,7 +6,6 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -111,17 +110,6 @@ class FakeServices:
 
     def play_recording(self, samples: npt.NDArray[np.float32], output_device: str) -> None:
         self.asked.append(("play back", len(samples), output_device))
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path))
-    return AppPaths.resolve()
-
-
-@pytest.fixture
-def store(paths: AppPaths) -> SettingsStore:
-    return SettingsStore(paths)
 
 
 @pytest.fixture

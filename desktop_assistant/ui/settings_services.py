@@ -25,6 +25,7 @@ from desktop_assistant.errors import AudioDeviceError, ModelFileError
 from desktop_assistant.fetch.catalog import OLLAMA, CatalogEntry
 from desktop_assistant.fetch.install import catalog_for_run
 from desktop_assistant.fetch.progress import Progress
+from desktop_assistant.llm.builtin_extra import require_llama_cpp
 from desktop_assistant.llm.catalog import ModelInfo, list_models
 from desktop_assistant.llm.ollama_models import delete_model, pull_model
 from desktop_assistant.store.models import ModelLibrary
@@ -83,6 +84,11 @@ class SettingsServices(Protocol):
 
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         """The models on the Ollama server at ``host`` (empty: the default), and which see images."""
+        ...
+
+    def builtin_models(self) -> list[str]:
+        """Names of the imported GGUF files; ``LLMError`` with the install line when llama-cpp-python is
+        missing."""
         ...
 
     def ollama_catalog(self) -> list[CatalogEntry]:
@@ -178,6 +184,13 @@ class AppSettingsServices:
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         """The server's models; ``LLMError`` with one line when it cannot be asked."""
         return list_models(self._llm(host), api_key)
+
+    def builtin_models(self) -> list[str]:
+        """The imported GGUF files, by name (``llm.builtin_model`` takes one)."""
+        require_llama_cpp()
+        settings = self._settings()
+        entries = self._library().entries(settings.stt, settings.tts, settings.llm)
+        return [entry.name for entry in entries if entry.kind == "llm"]
 
     def ollama_catalog(self) -> list[CatalogEntry]:
         """The Ollama entries of the catalog in use (``DESKTOP_ASSISTANT_CATALOG`` counts)."""

@@ -87,6 +87,9 @@ class FakeServices:
     def voices(self) -> list[str]:
         return ["af_heart", "am_michael", "bf_emma"]
 
+    def builtin_models(self) -> list[str]:
+        return ["SmolLM2-135M-Instruct.Q4_1.gguf", "qwen2.5-1.5b-instruct-q4_k_m.gguf"]
+
     def ollama_models(self, host: str, api_key: str | None) -> list[ModelInfo]:
         self.asked.append(("models", host, api_key))
         if self.list_models is not None:
@@ -193,6 +196,7 @@ def test_changes_are_saved_at_once_and_shown_again(
     choose(dialog.speech_page.language, "de")
     type_and_leave(qtbot, dialog.speech_page.vocabulary, "Kubernetes, Nguyen", dialog)
     choose(dialog.assistant_page.backend, "builtin")
+    choose(dialog.assistant_page.builtin_model, "qwen2.5-1.5b-instruct-q4_k_m.gguf")
     choose(dialog.assistant_page.model, "llama3.2:1b")
     type_and_leave(qtbot, dialog.assistant_page.persona, "You are terse.", dialog)
     choose(dialog.voice_page.voice, "bf_emma")
@@ -214,7 +218,12 @@ def test_changes_are_saved_at_once_and_shown_again(
         },
         "ui": {"min_press_ms": 400, "hotkey_backend": "portal"},
         "stt": {"model": "small.en", "language": "de", "vocabulary": ["Kubernetes", "Nguyen"]},
-        "llm": {"backend": "builtin", "model": "llama3.2:1b", "persona": "You are terse."},
+        "llm": {
+            "backend": "builtin",
+            "builtin_model": "qwen2.5-1.5b-instruct-q4_k_m.gguf",
+            "model": "llama3.2:1b",
+            "persona": "You are terse.",
+        },
         "tts": {"voice": "bf_emma", "speed": 1.25},
         "text": {
             "block_phrases": ["password", "secret plan"],
@@ -223,7 +232,7 @@ def test_changes_are_saved_at_once_and_shown_again(
         },
         "history": {"keep_days": 30, "store_images": False, "enabled": False},
     }
-    assert len(saved) == 20
+    assert len(saved) == 21
     assert saved[-1] == store.load()
     dialog.close()
 
@@ -236,6 +245,7 @@ def test_changes_are_saved_at_once_and_shown_again(
     assert again.speech_page.language.currentData() == "de"
     assert again.speech_page.vocabulary.text() == "Kubernetes, Nguyen"
     assert again.assistant_page.backend.currentData() == "builtin"
+    assert again.assistant_page.builtin_model.currentData() == "qwen2.5-1.5b-instruct-q4_k_m.gguf"
     assert again.assistant_page.model.currentData() == "llama3.2:1b"
     assert again.assistant_page.persona.toPlainText() == "You are terse."
     assert again.voice_page.voice.currentText() == "bf_emma"

@@ -18,6 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,6 +41,8 @@ VISION_HINT = (
 # Ollama's default sampling, so a model answers alike through either backend; without the repeat
 # penalty a small model loops on a phrase until the reply's room runs out.
 SAMPLING: dict[str, Any] = {"top_k": 40, "top_p": 0.9, "min_p": 0.0, "repeat_penalty": 1.1}
+# How long close() waits for a reply to let go of the model before leaving the release to it.
+CLOSE_WAIT_S = 0.5
 # The warm-up reply: a few tokens, so every buffer is allocated before the first question.
 _WARM_UP: list[dict[str, Any]] = [{"role": "user", "content": "Hi"}]
 _WARM_UP_TOKENS = 2
@@ -81,8 +84,7 @@ class LlamaCppChat:
         """Load the model and run a two-token reply, so the first question starts at once; ``LLMError``
         when llama-cpp-python is missing, the file cannot be loaded, or ``close()`` was called."""
         llama = self._loaded()
-        with self._run_lock:
-            self._raise_if_closed()
+        with self._holding():
             for _ in _completion(llama, _WARM_UP, max_tokens=_WARM_UP_TOKENS):
                 pass
 
@@ -132,19 +134,38 @@ class LlamaCppChat:
             on_counts(TokenCounts(prompt=counted[0], reply=len(received)))
 
     def close(self) -> None:
-        """Abandon a reply in flight and release the model (once no reply runs on it any more)."""
+        """Abandon a reply in flight and release the model. A reply still reading its prompt (llama.cpp
+        cannot be stopped inside a batch) is not waited for beyond ``CLOSE_WAIT_S``: it releases the
+        model itself when it stops, as a load still under way does when it ends."""
         self._closed.set()
         self._requests.close()
+        if self._run_lock.acquire(timeout=CLOSE_WAIT_S):
+            try:
+                self._release()
+            finally:
+                self._run_lock.release()
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """Run the model alone; once closed, the last one to hold it releases it."""
         with self._run_lock:
-            llama, self._llama = self._llama, None
+            try:
+                self._raise_if_closed()
+                yield
+            finally:
+                if self._closed.is_set():
+                    self._release()
+
+    def _release(self) -> None:
+        """Free the model (the run lock held, or no one else able to reach it)."""
+        llama, self._llama = self._llama, None
         if llama is not None:
             llama.close()
 
     def _generate(self, llama: Llama, wire: list[dict[str, Any]], counted: list[int]) -> Iterator[str]:
         """The reply's deltas, run on the reader thread with the model held; ``counted`` gets the prompt's
         token count once the reply is complete."""
-        with self._run_lock:
-            self._raise_if_closed()
+        with self._holding():
             replied = 0
             chunks = _completion(
                 llama,
@@ -170,6 +191,9 @@ class LlamaCppChat:
             self._raise_if_closed()
             if self._llama is None:
                 self._llama = self._open()
+            if self._closed.is_set():  # closed while it loaded: nothing else holds it yet
+                self._release()
+                self._raise_if_closed()
             return self._llama
 
     def _open(self) -> Llama:

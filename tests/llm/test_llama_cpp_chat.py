@@ -144,3 +144,25 @@ def test_a_damaged_file_gets_one_line(tmp_path: Path) -> None:
     with pytest.raises(LLMError) as caught:
         LlamaCppChat(LlmSettings(), damaged).load()
     assert caught.value.message.startswith("The built-in model damaged.gguf cannot be loaded")
+
+
+def test_close_while_the_model_loads_ends_the_load_with_one_line_and_frees_it(smollm2_gguf: Path) -> None:
+    chat = LlamaCppChat(LlmSettings(), smollm2_gguf)
+    failures: list[LLMError] = []
+
+    def load() -> None:
+        try:
+            chat.load()
+        except LLMError as exc:
+            failures.append(exc)
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    chat.close()  # the app quits while its models load
+    loader.join(timeout=30)
+    assert not loader.is_alive()
+    if failures:  # closed before the warm-up finished (else the load won the race and close freed it)
+        assert failures[0].message == "The built-in model is closed"
+    assert chat._llama is None
+    with pytest.raises(LLMError, match="closed"):
+        chat.load()

@@ -1,6 +1,7 @@
-"""The doctor's built-in model check: llama-cpp-python is installed and the GGUF file is there, named by
-its header (the model is never loaded: that takes seconds and memory). Where ``llm.backend`` is auto and
-the built-in model is usable, a failing Ollama check says that the built-in model answers meanwhile."""
+"""The doctor's built-in model check: llama-cpp-python is installed and the GGUF file is there with a
+readable header, named as the app names it (the model is never loaded: that takes seconds and memory).
+Where ``llm.backend`` is auto and the built-in model is usable, a failing Ollama check says that the
+built-in model answers meanwhile."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from desktop_assistant.doctor.ollama import OLLAMA, OLLAMA_MODEL
 from desktop_assistant.errors import ModelFileError
 from desktop_assistant.fetch.progress import human_bytes
 from desktop_assistant.llm.builtin_extra import INSTALL_HINT, has_llama_cpp
+from desktop_assistant.llm.llama_cpp_chat import model_name
 from desktop_assistant.store.gguf import gguf_name
 from desktop_assistant.store.models import ModelLibrary
 
@@ -28,11 +30,12 @@ def builtin_model_check(context: Context) -> Check:
         return Check.failed(BUILTIN_MODEL, "llama-cpp-python is not installed", INSTALL_HINT.rstrip("."))
     try:
         path = ModelLibrary(context.paths.models_dir).gguf_file(llm)
-        name = gguf_name(path) or path.stem
+        title = gguf_name(path)  # a damaged header fails here, as the load would
     except ModelFileError as exc:
         return Check.of_error(BUILTIN_MODEL, exc)
     role = "answers every turn" if llm.backend == "builtin" else "answers whenever Ollama does not"
-    detail = f"{name} ({path.name}, {human_bytes(path.stat().st_size)}); {role} (llm.backend = {llm.backend})"
+    about = f"{title}, {human_bytes(path.stat().st_size)}" if title else human_bytes(path.stat().st_size)
+    detail = f"{model_name(path)} ({about}); {role} (llm.backend = {llm.backend})"
     return Check.passed(BUILTIN_MODEL, detail)
 
 
@@ -41,8 +44,7 @@ def usable_builtin(context: Context) -> str:
     if context.settings.llm.backend != "auto" or not has_llama_cpp():
         return ""
     try:
-        path = ModelLibrary(context.paths.models_dir).gguf_file(context.settings.llm)
-        return gguf_name(path) or path.stem
+        return model_name(ModelLibrary(context.paths.models_dir).gguf_file(context.settings.llm))
     except ModelFileError:
         return ""
 

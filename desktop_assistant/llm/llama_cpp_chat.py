@@ -48,6 +48,12 @@ _WARM_UP: list[dict[str, Any]] = [{"role": "user", "content": "Hi"}]
 _WARM_UP_TOKENS = 2
 
 
+def model_name(path: Path) -> str:
+    """What the app calls the GGUF model at ``path`` (in the window, the history, doctor): its file name
+    without ``.gguf``, e.g. ``SmolLM2-135M-Instruct.Q4_1``."""
+    return path.name.removesuffix(".gguf")
+
+
 class LlamaCppChat:
     """Streams replies from the GGUF model at ``path`` through llama.cpp, in this process.
 
@@ -58,7 +64,7 @@ class LlamaCppChat:
     def __init__(self, settings: LlmSettings, path: Path) -> None:
         self._settings = settings
         self._path = path
-        self._model = path.name.removesuffix(".gguf")
+        self._model = model_name(path)
         self._requests = AbortableRequests("llama-generate")
         self._llama: Llama | None = None
         self._load_lock = threading.Lock()

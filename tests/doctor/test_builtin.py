@@ -63,7 +63,7 @@ def test_no_gguf_is_a_failure_that_says_how_to_get_one(tmp_path: Path) -> None:
 def test_a_gguf_is_named_by_its_header_without_loading_it(with_gguf: Path) -> None:
     size = (with_gguf / "models" / "llm" / "tiny.gguf").stat().st_size
     assert check_of(with_gguf).line() == (
-        f"✓ Built-in model: Tiny Test 1M (tiny.gguf, {human_bytes(size)}); answers whenever Ollama does not "
+        f"✓ Built-in model: tiny (Tiny Test 1M, {human_bytes(size)}); answers whenever Ollama does not "
         "(llm.backend = auto)"
     )
     settings_of(with_gguf).set("llm.backend", "builtin")
@@ -94,7 +94,7 @@ def test_a_dead_ollama_says_the_built_in_model_answers_meanwhile_only_under_auto
 ) -> None:
     reached, *rest = ollama_lines(with_gguf)
     assert reached.startswith(
-        f"✗ Ollama: Cannot reach Ollama at {dead_ollama}; the built-in model (Tiny Test 1M) answers meanwhile"
+        f"✗ Ollama: Cannot reach Ollama at {dead_ollama}; the built-in model (tiny) answers meanwhile"
         " — fix: "
     )
     assert rest == [
@@ -113,7 +113,7 @@ def test_a_missing_ollama_model_says_so_too(with_gguf: Path, monkeypatch: pytest
         lines = ollama_lines(with_gguf)
     assert lines[0].startswith("✓ Ollama: reachable")
     assert lines[1] == (
-        f"✗ Ollama model: {url} does not have 'gemma3:4b'; the built-in model (Tiny Test 1M) answers "
+        f"✗ Ollama model: {url} does not have 'gemma3:4b'; the built-in model (tiny) answers "
         "meanwhile — fix: ollama pull gemma3:4b"
     )
 

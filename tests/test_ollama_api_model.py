@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +137,30 @@ def test_ask_speaks_the_real_reply_through_the_text_layer(
     spoken_words = {w.strip(".,!?*:;\"'()").lower() for w in spoken.split()} - {"redacted", ""}
     assert spoken_words and spoken_words <= reply_words
     assert server.chat_streams and server.chat_streams[-1].outcome == "completed"
+
+
+def test_script_mode_with_gguf_serves_the_models_replies(smollm2_gguf: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "desktop_assistant.bench.ollama_api", "--port", "0"]
+    command += ["--gguf", str(smollm2_gguf), "--temperature", "0"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().split()[-1]
+            with ollama.Client(host=url) as client:
+                names = [m.model for m in client.list().models]
+                parts = list(
+                    client.chat(names[0], messages=[{"role": "user", "content": "Hi!"}], stream=True)
+                )
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert names == ["SmolLM2-135M-Instruct.Q4_1:latest"]
+    assert len(parts) > 2 and parts[-1].done and parts[-1].eval_count == len(parts) - 1
+    # A file that is not there: one line, no traceback.
+    missing = subprocess.run(
+        [*command[:-4], "--gguf", str(tmp_path / "none.gguf")], capture_output=True, text=True, timeout=60
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("error: The built-in model file ") and "Traceback" not in missing.stderr

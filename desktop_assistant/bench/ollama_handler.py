@@ -7,7 +7,7 @@ import json
 import socket
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -15,15 +15,14 @@ from desktop_assistant.bench.ollama_bodies import (
     VERSION,
     chat_line,
     full_name,
-    prompt_token_count,
     pull_lines,
     show_body,
-    split_tokens,
     tag_entry,
 )
 
 if TYPE_CHECKING:
     from desktop_assistant.bench.ollama_api import ChatStream, OllamaTestServer, RecordedRequest
+    from desktop_assistant.bench.ollama_reply import Generation
 
 
 class OllamaHTTPServer(ThreadingHTTPServer):
@@ -198,20 +197,32 @@ class OllamaHandler(BaseHTTPRequestHandler):
             # Ollama answers an empty chat by loading the model, in one object whatever "stream" says.
             self._send_json(200, chat_line(name, "", done=True, done_reason="load"))
             return
-        tokens = split_tokens(owner._reply_text(messages))
-        prompt_count = prompt_token_count(messages)
-        if body.get("stream", True) is False:
-            if not owner._wait_open(self.connection, owner._next_first_token_delay()):
+        reply = owner._generate(messages)
+        try:
+            self._answer(name, reply, body.get("stream", True) is not False, request)
+        finally:
+            reply.stop()
+
+    def _answer(self, name: str, reply: Generation, streamed: bool, request: RecordedRequest) -> None:
+        """Send ``reply`` as one object or as a stream of lines, and record how a stream ended."""
+        owner = self.owner
+        if not streamed:
+            try:
+                text = "".join(self._paced(reply.tokens))
+            except (_ClientGone, OSError):
                 self.close_connection = True
                 if not owner._stopping.is_set():
                     owner._hung_up(request)
                 return
-            answer = chat_line(name, "".join(tokens), True, "stop", len(tokens), prompt_count)
-            self._send_json(200, answer)
+            if reply.error is not None:
+                self._send_json(500, {"error": reply.error})
+                return
+            prompt_count, reply_count = reply.counts()
+            self._send_json(200, chat_line(name, text, True, "stop", reply_count, prompt_count))
             return
         stream = owner._open_stream(request)
         try:
-            outcome = self._stream_tokens(name, tokens, prompt_count, stream)
+            outcome = self._stream_tokens(name, reply, stream)
         except (_ClientGone, OSError):
             outcome = "stopped" if owner._stopping.is_set() else "abandoned"
         if outcome not in ("completed", "errored"):
@@ -223,33 +234,41 @@ class OllamaHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         return self.owner._wait_hang_up(self.connection)
 
-    def _stream_tokens(self, name: str, tokens: Sequence[str], prompt_count: int, stream: ChatStream) -> str:
+    def _paced(self, tokens: Iterator[str]) -> Iterator[str]:
+        """``tokens`` as the knobs pace them (the first after the first-token delay, then at
+        ``tokens_per_s``); ``_ClientGone`` as soon as the client hangs up between two of them."""
         owner = self.owner
-        self._start_stream()
         delay = owner._next_first_token_delay()
         interval = 1.0 / owner.tokens_per_s if owner.tokens_per_s > 0 else 0.0
         for token in tokens:
+            if not owner._wait_open(self.connection, delay):
+                raise _ClientGone
+            yield token
+            delay = interval
+        if not owner._wait_open(self.connection, 0.0):
+            raise _ClientGone
+
+    def _stream_tokens(self, name: str, reply: Generation, stream: ChatStream) -> str:
+        owner = self.owner
+        self._start_stream()
+        for token in self._paced(reply.tokens):
             if owner.die_after_tokens is not None and stream.tokens_sent >= owner.die_after_tokens:
                 self.connection.shutdown(socket.SHUT_RDWR)
                 return "died"
-            if not owner._wait_open(self.connection, delay):
-                raise _ClientGone
             self._send_chunk(chat_line(name, token))
             with owner._lock:
                 stream.tokens_sent += 1
                 owner._lock.notify_all()
-            delay = interval
-        if not owner._wait_open(self.connection, 0.0):
-            raise _ClientGone
-        if owner.stream_error is not None:
-            self._send_chunk({"error": owner.stream_error})
+        error = owner.stream_error or reply.error
+        if error is not None:
+            self._send_chunk({"error": error})
             self._end_chunks()
             return "errored"
         if owner.end_without_done:
             self._end_chunks()
             return "completed"
-        done = chat_line(name, "", True, "stop", stream.tokens_sent, prompt_count)
-        self._send_chunk(done)
+        prompt_count, reply_count = reply.counts()
+        self._send_chunk(chat_line(name, "", True, "stop", reply_count, prompt_count))
         self._end_chunks()
         return "completed"
 

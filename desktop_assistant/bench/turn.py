@@ -8,6 +8,11 @@ and the clock runs from the release to the first non-silent sample handed to the
 kept in a history in a temporary folder, as the app keeps them (the question is written before the
 model is called), without touching the user's own history. The app arm (``bench/app_arm.py``) runs the
 real desktop app in a process of its own for its memory and its time to first sound.
+
+With ``llm="builtin"`` the model is the built-in one (``LlamaCppChat``, llama.cpp over the GGUF of
+``llm.builtin_model``, or ``gguf``) in this process, competing for the cores with Whisper and Kokoro,
+and the app arm's app runs its own; the loopback server then only stands by. Each run also times the
+model alone (``bench/model_speed.py``): its first token and tokens per second.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from desktop_assistant.audio.playback import Player
 from desktop_assistant.audio.sources import ClipSource
 from desktop_assistant.bench.app_arm import app_figures
 from desktop_assistant.bench.critical_path import Timings, median_split, overhead_ms
+from desktop_assistant.bench.model_speed import model_speed
 from desktop_assistant.bench.ollama_api import OllamaTestServer
 from desktop_assistant.core.conversation import Conversation
 from desktop_assistant.core.engine import Stages
@@ -69,34 +75,43 @@ class Arm:
     bargein_ms: list[float]
 
 
-def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
-    """Run both arms and return the figures (the ``--json`` object)."""
+def run(
+    quick: bool, speech: Path | None = None, llm: str = "scripted", gguf: Path | None = None
+) -> dict[str, Any]:
+    """Run both arms and return the figures (the ``--json`` object); ``llm`` is ``scripted`` (the
+    loopback server's scripted reply) or ``builtin`` (the built-in model, from ``gguf`` if given)."""
     turns = 2 if quick else 5
     clips = _clips(speech)
     context = Context.load()
+    if llm == "builtin":
+        context = _builtin_context(context, gguf)
     with OllamaTestServer(
         reply=REPLY,
         models={MODEL: True},
         first_token_delay_s=FIRST_TOKEN_DELAY_S,
         tokens_per_s=TOKENS_PER_S,
     ) as server:
-        loaded = load_stages(context)
-        stages = Stages(
-            loaded.transcriber,
-            OllamaChat(replace(context.settings.llm, host=server.url), MODEL),
-            loaded.synthesizer,
+        loaded = load_stages(context, backend="builtin" if llm == "builtin" else None)
+        chat = (
+            loaded.chat
+            if llm == "builtin"
+            else OllamaChat(replace(context.settings.llm, host=server.url), MODEL)
         )
+        stages = Stages(loaded.transcriber, chat, loaded.synthesizer)
         player, no_speaker = open_speaker("", stages.synthesizer.sample_rate, PLAYER_BLOCK_MS)
         device = "PortAudio default output" if no_speaker is None else "real-time sink (no audio device)"
         try:
+            chat.load()  # a model not at hand fails here, in one line, before any turn
             engine = _engine_arm(context, stages, player, clips, turns)
             naive = _naive_arm(stages, player, clips, turns)
             # Qt only once it is asked for: the turn arms run without it.
             from desktop_assistant.ui.stall_turns import gui_stall_ms
 
             stall_ms = gui_stall_ms(context, stages, player, clips)
+            speed = model_speed(chat)
         finally:
             player.close()
+            chat.close()
         app = app_figures(context, server.url, MODEL, clips, 1 if quick else 2)
     warm = engine.ttfa_ms[1:] or engine.ttfa_ms
     # The app's turns: heard once the speaker's latency has passed after the first sample handed to it.
@@ -121,10 +136,21 @@ def run(quick: bool, speech: Path | None = None) -> dict[str, Any]:
         "app_speaker_latency_ms": app["latency_ms"],
         "app_idle_rss_mb": app["idle_rss_mb"],
         "app_turn_peak_rss_mb": app["turn_peak_rss_mb"],
+        "llm": llm,
+        "llm_model": chat.model,
+        **speed,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {device}",
         "turns": len(engine.ttfa_ms),
         "clips_s": [round(len(c) / 16_000, 1) for c in clips],
     }
+
+
+def _builtin_context(context: Context, gguf: Path | None) -> Context:
+    """``context`` with the built-in model answering: ``gguf`` where given, else ``llm.builtin_model``."""
+    llm = replace(context.settings.llm, backend="builtin")
+    if gguf is not None:
+        llm = replace(llm, builtin_model=str(gguf.resolve()))
+    return replace(context, settings=replace(context.settings, llm=llm))
 
 
 def _engine_arm(

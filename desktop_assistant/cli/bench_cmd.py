@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from desktop_assistant.errors import AssistantError
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``bench`` command."""
@@ -15,14 +17,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--speech", type=Path, metavar="FILE", help="the recording to cut the 3 s and 10 s questions from"
     )
+    parser.add_argument(
+        "--llm",
+        choices=("scripted", "builtin"),
+        default="scripted",
+        help="scripted: the loopback server's reply (default); builtin: the built-in model, in this process",
+    )
+    parser.add_argument(
+        "--gguf",
+        type=Path,
+        metavar="FILE",
+        help="with --llm builtin: this GGUF file (default: llm.builtin_model)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print its figures."""
+    if args.gguf is not None and args.llm != "builtin":
+        raise AssistantError("--gguf is for the built-in model", "Add --llm builtin, or leave --gguf out.")
     from desktop_assistant.bench.turn import run as run_bench  # loads the models: only when asked to
 
-    figures = run_bench(quick=args.quick, speech=args.speech)
+    figures = run_bench(quick=args.quick, speech=args.speech, llm=args.llm, gguf=args.gguf)
     if args.json:
         print(json.dumps(figures))
         return 0

@@ -35,19 +35,23 @@ KEYS = {
 }
 
 
-def test_quick_bench_reports_sane_figures(model_home: Path) -> None:
-    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(model_home)}
+def bench(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``desktop-assistant bench ARGS`` in ``home``, with no display and no PulseAudio server."""
+    env = {**os.environ, "DESKTOP_ASSISTANT_HOME": str(home)}
     env.pop("PULSE_SERVER", None)
     env.pop("DISPLAY", None)  # the GUI figure is taken on Qt's offscreen platform
-    speech = speech_file()
-    proc = subprocess.run(
-        [sys.executable, "-m", "desktop_assistant", "bench", "--quick", "--json", "--speech", str(speech)],
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_assistant", "bench", *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
         stdin=subprocess.DEVNULL,
     )
+
+
+def test_quick_bench_reports_sane_figures(model_home: Path) -> None:
+    proc = bench(model_home, "--quick", "--json", "--speech", str(speech_file()))
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert set(figures) >= KEYS

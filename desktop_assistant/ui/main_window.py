@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPushButton, QSplitter, 
 from desktop_assistant.core.events import (
     Event,
     GuardApplied,
+    ModelChosen,
     ProblemReported,
     ReplyDelta,
     State,
@@ -32,6 +33,7 @@ from desktop_assistant.core.events import (
     TurnEnded,
 )
 from desktop_assistant.llm.base import PreparedImage
+from desktop_assistant.ui.answered_by import answered_by
 from desktop_assistant.ui.compose_box import ComposeBox
 from desktop_assistant.ui.current_turn import CurrentTurn
 from desktop_assistant.ui.history_panel import HistoryPanel
@@ -66,6 +68,8 @@ class MainWindow(QMainWindow):
         self._resent: dict[str, tuple[PendingImage, ...]] = {}
         self._ready = False
         self._state = State.IDLE
+        # The model that answers the current turn, as the status line names it while it thinks and speaks.
+        self._answerer = ""
         self._talk_text = self.tr("Hold to talk")
         self._state_texts = {
             State.IDLE: self.tr("Ready"),  # shown as "Not ready" until set_ready(True)
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
             return
         if event.turn_id != previous:
             self.status_line.clear_message()  # a new turn: the last turn's problem is over
+            self._answerer = ""
         if isinstance(event, StateChanged):
             self._apply_state(event.state)
         elif isinstance(event, TranscriptReady):
@@ -120,6 +125,9 @@ class MainWindow(QMainWindow):
             self.transcript.mark_guarded(event.turn_id, event.action)
         elif isinstance(event, ProblemReported):
             self.status_line.show_message(event.line, error=True)
+        elif isinstance(event, ModelChosen):
+            self._answerer = answered_by(event.model, event.backend)
+            self._apply_state(self._state)
 
     def pending_images(self) -> tuple[PreparedImage, ...]:
         """The images waiting to go with the next question."""
@@ -296,7 +304,10 @@ class MainWindow(QMainWindow):
         self._state = state
         recording = state is State.RECORDING
         idle_unready = state is State.IDLE and not self._ready
-        self.status_line.show_state(self.tr("Not ready") if idle_unready else self._state_texts[state])
+        text = self.tr("Not ready") if idle_unready else self._state_texts[state]
+        if self._answerer and state in (State.THINKING, State.SPEAKING):
+            text = self.tr("{state} ({model})").format(state=text, model=self._answerer)
+        self.status_line.show_state(text)
         self.stop_button.setEnabled(state is not State.IDLE)
         self.talk_button.setText(self._state_texts[state] if recording else self._talk_text)
         if recording:

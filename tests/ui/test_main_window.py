@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_assistant.core.events import ReplyDelta, State, StateChanged, TranscriptReady
+from desktop_assistant.core.events import ModelChosen, ReplyDelta, State, StateChanged, TranscriptReady
 from desktop_assistant.ui.main_window import MainWindow
 from desktop_assistant.ui.status_line import FLASH_MS
 from desktop_assistant.ui.turn_view import TurnView
@@ -78,6 +78,24 @@ def test_reply_streams_as_plain_text_then_renders_as_markdown(window: MainWindow
     assert "**" not in view.reply.toPlainText()
     assert _formats(window, "t1")["bold"].fontWeight() >= QFont.Weight.Bold.value
     assert _has_list(window, "t1")
+
+
+def test_the_model_that_answers_is_named_while_it_speaks_and_under_its_reply(window: MainWindow) -> None:
+    window.set_ready(True)
+    window.apply(StateChanged("t1", State.THINKING))
+    window.apply(ModelChosen("t1", "SmolLM2-135M-Instruct.Q4_1", "builtin"))
+    assert window.status_line._state.text() == "Thinking… (SmolLM2-135M-Instruct.Q4_1, built in)"
+    window.apply(StateChanged("t1", State.SPEAKING))
+    assert window.status_line._state.text() == "Speaking… (SmolLM2-135M-Instruct.Q4_1, built in)"
+    window.apply(ended("t1", model="SmolLM2-135M-Instruct.Q4_1", backend="builtin"))
+    window.apply(StateChanged("t1", State.IDLE))
+    assert window.status_line._state.text() == "Ready"
+    assert "Answered by SmolLM2-135M-Instruct.Q4_1, built in" in window.transcript.as_text()
+    # The next turn's model is its own: Ollama's, named as such.
+    window.apply(StateChanged("t2", State.THINKING))
+    assert window.status_line._state.text() == "Thinking…"
+    window.apply(ModelChosen("t2", "gemma3:4b", "ollama"))
+    assert window.status_line._state.text() == "Thinking… (gemma3:4b on Ollama)"
 
 
 def test_raw_html_in_a_reply_stays_text(window: MainWindow) -> None:
